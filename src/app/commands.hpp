@@ -1,0 +1,42 @@
+// The `hiresync` subcommands that work on a database. Each returns the process exit code:
+// 0 success, 1 a runtime failure (unreadable input, database error), 2 bad arguments
+// (unknown owner, missing file, bad seed). Human output goes to `out`, diagnostics to `err`.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace hiresync::app {
+
+struct CommonOptions {
+  std::string db;  // resolved path
+};
+
+int run_seed(const CommonOptions& common, const std::string& file, std::ostream& out, std::ostream& err);
+
+struct ImportOptions {
+  std::string owner;
+  bool json = false;
+  std::vector<std::string> paths;
+  int threads = 0;  // 0: one per core
+};
+int run_import(const CommonOptions& common, const ImportOptions& options, std::ostream& out,
+               std::ostream& err);
+
+struct ExplainOptions {
+  std::string owner;
+  bool json = false;
+  std::string file;
+};
+int run_explain(const CommonOptions& common, const ExplainOptions& options, std::ostream& out,
+                std::ostream& err);
+
+struct EraseOptions {
+  std::string email;
+  bool json = false;
+};
+int run_gdpr_erase(const CommonOptions& common, const EraseOptions& options, std::ostream& out,
+                   std::ostream& err);
+
+}  // namespace hiresync::app

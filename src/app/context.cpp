@@ -1,0 +1,80 @@
+#include "app/context.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "match/canonical.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace hiresync::app {
+
+using model::ErrorCode;
+using model::make_error;
+
+std::string resolve_db_path(const std::string& flag_value) {
+  if (!flag_value.empty()) return flag_value;
+  if (const char* env = std::getenv("HIRESYNC_DB"); env != nullptr && *env != '\0') return env;
+  return "./hiresync-data/hiresync.db";
+}
+
+model::Result<std::unique_ptr<store::Store>> open_store(const std::string& path) {
+  const std::filesystem::path p(path);
+  if (p.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(p.parent_path(), ec);
+    if (ec)
+      return make_error(ErrorCode::kInvalidArgument,
+                        "cannot create " + p.parent_path().string() + ": " + ec.message());
+  }
+  auto opened = store::SqliteStore::open(path);
+  if (!opened) return opened.error();
+  return std::unique_ptr<store::Store>(std::move(*opened));
+}
+
+model::Result<match::CandidateIndex> load_index(store::Store& store, model::Id contract_id) {
+  match::CandidateIndex index;
+  auto members = store.list_members();
+  if (!members) return members.error();
+  for (const auto& m : *members) index.upsert_member(m);
+  auto saved = store.saved_member_ids(contract_id);
+  if (!saved) return saved.error();
+  for (model::Id id : *saved) index.set_saved(id, true);
+  auto erased = store.suppressed_digests("address");
+  if (!erased) return erased.error();
+  for (auto& digest : *erased) index.suppress_digest(std::move(digest));
+  return index;
+}
+
+model::Result<OwnerContext> load_owner(store::Store& store, const std::string& owner_email) {
+  OwnerContext ctx;
+  auto user = store.find_user_by_email(owner_email);
+  if (!user) {
+    if (user.error().code == ErrorCode::kNotFound) {
+      return make_error(ErrorCode::kNotFound,
+                        "no user with email " + owner_email + " (add them with `hiresync seed` first)");
+    }
+    return user.error();
+  }
+  ctx.user = *user;
+  auto contract = store.get_contract(ctx.user.contract_id);
+  if (!contract) return contract.error();
+  ctx.contract = *contract;
+  auto canonical = match::canonical_address(ctx.user.email);
+  if (!canonical)
+    return make_error(ErrorCode::kInvalidArgument, "the user's email is not an address: " + ctx.user.email);
+  auto mailbox = store.ensure_mailbox(ctx.user.id, "import", ctx.user.email, *canonical);
+  if (!mailbox) return mailbox.error();
+  ctx.mailbox = *mailbox;
+
+  ctx.scope.mailbox_id = ctx.mailbox.id;
+  ctx.scope.owner_user_id = ctx.user.id;
+  ctx.scope.contract_id = ctx.contract.id;
+  // Rule 1: an offline import stands in for whichever provider the contract chose, so it syncs
+  // exactly when the contract has syncing on.
+  ctx.scope.match.sync_enabled = ctx.contract.settings.email_provider != model::EmailProvider::kNone;
+  ctx.scope.match.owner_address = ctx.user.email;
+  ctx.scope.match.internal_domains = ctx.contract.settings.internal_domains;
+  return ctx;
+}
+
+}  // namespace hiresync::app

@@ -1,0 +1,105 @@
+// `hiresync explain`: for each message in a file, every participant's verdict under the matching
+// rules: `matched`, or the first rule that stopped it, with the sentence a recruiter reads.
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "app/commands.hpp"
+#include "app/context.hpp"
+#include "app/sources.hpp"
+#include "crypto/crypto.hpp"
+#include "mime/mime.hpp"
+
+namespace hiresync::app {
+
+using nlohmann::json;
+
+int run_explain(const CommonOptions& common, const ExplainOptions& options, std::ostream& out,
+                std::ostream& err) {
+  std::string content;
+  if (auto st = read_file(options.file, content); !st) {
+    err << "hiresync explain: " << st.error().detail << "\n";
+    return 2;
+  }
+  auto store = open_store(common.db);
+  if (!store) {
+    err << "hiresync explain: cannot open the database " << common.db << ": " << store.error().detail << "\n";
+    return 1;
+  }
+  auto owner = load_owner(**store, options.owner);
+  if (!owner) {
+    err << "hiresync explain: " << owner.error().detail << "\n";
+    return 2;
+  }
+  auto index = load_index(**store, owner->contract.id);
+  if (!index) {
+    err << "hiresync explain: cannot load candidates: " << index.error().detail << "\n";
+    return 1;
+  }
+  ingest::Ingestor ingestor(**store, *index, owner->scope);
+
+  json results = json::array();
+  for (const FoundMessage& found : split_messages(content)) {
+    json r{{"source", source_label(options.file, found)}};
+    auto headers = mime::parse_headers(found.raw);
+    if (!headers) {
+      r["status"] = "malformed";
+      r["reason"] = "malformed";
+      r["detail"] = headers.error().detail;
+      results.push_back(std::move(r));
+      continue;
+    }
+    const auto verdict = ingestor.assess(*headers);
+    model::Reason reason = verdict.reason;
+    if (reason == model::Reason::kMatched) {
+      const std::string key = ingest::message_suppression_key(*headers, "");
+      auto erased = (*store)->is_suppressed("message", crypto::digest_hex(key));
+      if (erased && *erased && !key.empty()) reason = model::Reason::kErased;
+    }
+    r["subject"] = headers->subject;
+    r["message_id"] = headers->message_id;
+    r["status"] = reason == model::Reason::kMatched ? "would_sync" : "skipped";
+    r["reason"] = model::to_string(reason);
+    json participants = json::array();
+    for (const auto& p : verdict.participants) {
+      json pj{{"role", model::to_string(p.role)},
+              {"name", p.address.name},
+              {"email", p.address.email},
+              {"canonical", p.canonical},
+              {"result", model::to_string(p.reason)},
+              {"explanation", model::describe(p.reason)}};
+      if (p.member_id != 0) {
+        auto m = (*store)->get_member(p.member_id);
+        if (m && !m->emails.empty()) pj["member"] = m->emails.front();
+      }
+      participants.push_back(std::move(pj));
+    }
+    r["participants"] = std::move(participants);
+    results.push_back(std::move(r));
+  }
+
+  if (options.json) {
+    // One message: the object itself; an mbox: an array.
+    out << (results.size() == 1 ? results[0].dump() : results.dump()) << "\n";
+    return 0;
+  }
+  for (const auto& r : results) {
+    out << r["source"].get<std::string>() << "\n";
+    if (r.contains("subject")) out << "  subject: " << r["subject"].get<std::string>() << "\n";
+    const std::string status = r["status"];
+    out << "  => " << (status == "would_sync" ? "would sync" : status) << " ("
+        << r["reason"].get<std::string>() << ")\n";
+    if (!r.contains("participants")) {
+      out << "  " << r.value("detail", "") << "\n";
+      continue;
+    }
+    for (const auto& p : r["participants"]) {
+      out << "  " << p["role"].get<std::string>() << "\t";
+      if (!p["name"].get<std::string>().empty()) out << p["name"].get<std::string>() << " ";
+      out << "<" << p["email"].get<std::string>() << ">\t" << p["result"].get<std::string>() << ": "
+          << p["explanation"].get<std::string>() << "\n";
+    }
+  }
+  return 0;
+}
+
+}  // namespace hiresync::app

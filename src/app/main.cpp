@@ -1,0 +1,59 @@
+// `hiresync`: the command line. Only this folder wires the stages together.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "app/commands.hpp"
+#include "app/context.hpp"
+
+int main(int argc, char** argv) {
+  using namespace hiresync::app;  // NOLINT(google-build-using-namespace): main only
+
+  CLI::App app{"HireSync: syncs recruiters' mailboxes into the recruiting platform"};
+  app.require_subcommand(1);
+  std::string db_flag;
+  app.add_option("--db", db_flag, "SQLite database (default $HIRESYNC_DB or ./hiresync-data/hiresync.db)");
+
+  auto* seed =
+      app.add_subcommand("seed", "load members, contracts, users, projects and candidates from JSON");
+  std::string seed_file;
+  seed->add_option("--db", db_flag, "SQLite database");
+  seed->add_option("file", seed_file, "seed file (JSON)")->required();
+
+  auto* import = app.add_subcommand("import", "run the ingest pipeline on raw messages as a user's mailbox");
+  ImportOptions import_options;
+  import->add_option("--db", db_flag, "SQLite database");
+  import->add_option("--owner", import_options.owner, "email of the user whose mailbox this is")->required();
+  import->add_flag("--json", import_options.json, "print one JSON object (shared/API.md)");
+  import->add_option("--threads", import_options.threads,
+                     "header-parsing threads (default: one per core, max 4)");
+  import->add_option("paths", import_options.paths, "files, directories, mbox files, maildirs")->required();
+
+  auto* explain =
+      app.add_subcommand("explain", "show, per participant, why a message would or would not sync");
+  ExplainOptions explain_options;
+  explain->add_option("--db", db_flag, "SQLite database");
+  explain->add_option("--owner", explain_options.owner, "email of the user whose mailbox this is")
+      ->required();
+  explain->add_flag("--json", explain_options.json, "print JSON");
+  explain->add_option("file", explain_options.file, "a raw message (or mbox) file")->required();
+
+  auto* erase = app.add_subcommand("gdpr-erase", "erase every message of a person and suppress future sync");
+  EraseOptions erase_options;
+  erase->add_option("--db", db_flag, "SQLite database");
+  erase->add_option("--email", erase_options.email, "any address of the person")->required();
+  erase->add_flag("--json", erase_options.json, "print JSON");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+
+  const CommonOptions common{resolve_db_path(db_flag)};
+  if (seed->parsed()) return run_seed(common, seed_file, std::cout, std::cerr);
+  if (import->parsed()) return run_import(common, import_options, std::cout, std::cerr);
+  if (explain->parsed()) return run_explain(common, explain_options, std::cout, std::cerr);
+  if (erase->parsed()) return run_gdpr_erase(common, erase_options, std::cout, std::cerr);
+  return 2;
+}

@@ -1,0 +1,40 @@
+// Raw messages on disk, for `hiresync import` and `explain`: single files (.eml or anything),
+// directories read recursively in a stable (sorted) order, maildirs (cur/ and new/) and mbox files
+// (a file starting with a "From " line, split on "From " separator lines).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/result.hpp"
+
+namespace hiresync::app {
+
+// Expands the command-line paths into the list of files to read, in a deterministic order
+// (arguments as given; inside a directory, entries sorted by name; hidden entries and maildir tmp/
+// skipped). Errors: kInvalidArgument naming the first path that does not exist.
+model::Result<std::vector<std::filesystem::path>> expand_inputs(const std::vector<std::string>& args);
+
+// Reads a whole file into `buffer` (reused across calls to avoid reallocation).
+// kInvalidArgument with the OS reason ("Permission denied") when it cannot be read.
+model::Status read_file(const std::filesystem::path& path, std::string& buffer);
+
+// One message found in a file: a view into the file's buffer.
+struct FoundMessage {
+  std::string_view raw;
+  int index = 0;  // 1-based position in an mbox; 0 for a file that is one message
+};
+
+// Splits file content into messages. A file that starts with an mbox "From " line is an mbox:
+// a new message starts at each "From " line that follows an empty line and looks like a separator
+// ("From <sender> <date with hh:mm>"), so a body line that merely begins with "From " does not split.
+// The separator lines themselves are dropped; ">From " unescaping is left to the MIME layer's
+// tolerance (it only affects bodies). A file with exactly one message reports index 0.
+std::vector<FoundMessage> split_messages(std::string_view content);
+
+// The label of a message in output: the path, plus "#N" for the Nth message of a multi-message mbox.
+std::string source_label(const std::filesystem::path& path, const FoundMessage& m);
+
+}  // namespace hiresync::app

@@ -1,0 +1,16 @@
+# Generates a C++ file holding every migrations/*.sql as a raw string literal (see migrations.hpp).
+# Inputs: OUT (file to write) and SQL_FILES (list, in version order).
+string(REPLACE "," ";" SQL_FILES "${SQL_FILES}")
+set(body "// Generated from src/store/migrations/*.sql by embed_migrations.cmake. Do not edit.\n")
+string(APPEND body "#include \"store/migrations.hpp\"\n\nnamespace hiresync::store {\n\n")
+string(APPEND body "const std::vector<Migration>& all_migrations() {\n  static const std::vector<Migration> kAll{\n")
+foreach(f IN LISTS SQL_FILES)
+  get_filename_component(name "${f}" NAME)
+  string(REGEX MATCH "^[0-9]+" version "${name}")
+  math(EXPR version "${version}")
+  file(READ "${f}" sql)
+  string(APPEND body "      {${version}, \"${name}\", R\"hsql(${sql})hsql\"},\n")
+endforeach()
+string(APPEND body "  };\n  return kAll;\n}\n\n}  // namespace hiresync::store\n")
+file(WRITE "${OUT}.tmp" "${body}")
+file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)

@@ -1,0 +1,146 @@
+#include "store/sqlite/sqlite_db.hpp"
+
+namespace hiresync::store::sqlite {
+
+using model::ErrorCode;
+using model::make_error;
+
+namespace {
+
+model::Error error_from(sqlite3* db, int rc, std::string_view what) {
+  const int primary = rc & 0xff;
+  ErrorCode code = ErrorCode::kInternal;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) code = ErrorCode::kTransient;
+  if (primary == SQLITE_CONSTRAINT) code = ErrorCode::kConflict;
+  std::string detail(what);
+  detail += ": ";
+  detail += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  return make_error(code, std::move(detail));
+}
+
+}  // namespace
+
+Stmt::~Stmt() {
+  if (stmt_ != nullptr) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+}
+
+Stmt& Stmt::bind(int index, std::int64_t v) {
+  sqlite3_bind_int64(stmt_, index, v);
+  return *this;
+}
+
+Stmt& Stmt::bind(int index, std::string_view v) {
+  sqlite3_bind_text64(stmt_, index, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  return *this;
+}
+
+Stmt& Stmt::bind(int index, std::nullptr_t) {
+  sqlite3_bind_null(stmt_, index);
+  return *this;
+}
+
+model::Result<bool> Stmt::step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return error_from(db_, rc, sqlite3_sql(stmt_));
+}
+
+model::Status Stmt::run() {
+  for (;;) {
+    auto row = step();
+    if (!row) return row.error();
+    if (!*row) return {};
+  }
+}
+
+std::string Stmt::text_at(int col) const {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+  if (p == nullptr) return {};
+  return std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)));
+}
+
+model::Result<std::unique_ptr<Db>> Db::open(const std::string& path) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    auto err = error_from(raw, rc, "open " + path);
+    sqlite3_close(raw);
+    return err;
+  }
+  std::unique_ptr<Db> db(new Db(raw));
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, 5000);
+  // WAL: readers never block the writer; NORMAL: durable at checkpoints, never corrupt.
+  if (auto st = db->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+      !st) {
+    return st.error();
+  }
+  return db;
+}
+
+Db::~Db() {
+  for (auto& [key, stmt] : cache_) sqlite3_finalize(stmt);
+  sqlite3_close(db_);
+}
+
+model::Result<Stmt> Db::prepare(const char* sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    sqlite3_stmt* stmt = nullptr;
+    const int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) return error_from(db_, rc, std::string("prepare ") + sql);
+    it = cache_.emplace(sql, stmt).first;
+  }
+  return Stmt(it->second, db_);
+}
+
+model::Status Db::exec(const std::string& sql) {
+  char* msg = nullptr;
+  const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &msg);
+  if (rc != SQLITE_OK) {
+    std::string detail = msg != nullptr ? msg : sqlite3_errstr(rc);
+    sqlite3_free(msg);
+    auto err = error_from(nullptr, rc, "exec");
+    err.detail += " (" + detail + ")";
+    return err;
+  }
+  return {};
+}
+
+model::Status Db::begin_tx(std::string_view name) {
+  (void)name;  // kept for the slow-transaction log (not yet needed)
+  const std::string sql = depth_ == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT sp" + std::to_string(depth_);
+  if (auto st = exec(sql); !st) return st;
+  ++depth_;
+  return {};
+}
+
+model::Status Db::commit_tx() {
+  if (depth_ == 0) return make_error(ErrorCode::kInternal, "commit without a transaction");
+  const std::string sql = depth_ == 1 ? "COMMIT" : "RELEASE sp" + std::to_string(depth_ - 1);
+  if (auto st = exec(sql); !st) return st;
+  --depth_;
+  return {};
+}
+
+void Db::rollback_tx() {
+  if (depth_ == 0) return;
+  if (depth_ == 1) {
+    (void)exec("ROLLBACK");
+  } else {
+    const std::string sp = "sp" + std::to_string(depth_ - 1);
+    (void)exec("ROLLBACK TO " + sp + "; RELEASE " + sp);
+  }
+  --depth_;
+}
+
+model::Error Db::last_error(std::string_view what) const {
+  return error_from(db_, sqlite3_errcode(db_), what);
+}
+
+}  // namespace hiresync::store::sqlite

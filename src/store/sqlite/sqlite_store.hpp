@@ -1,0 +1,100 @@
+// The SQLite backend of Store (store/store.hpp): the default for one machine and for `make demo`.
+#pragma once
+
+#include <climits>
+#include <memory>
+#include <string>
+
+#include "store/sqlite/sqlite_db.hpp"
+#include "store/store.hpp"
+
+namespace hiresync::store {
+
+class SqliteStore final : public Store {
+ public:
+  // Opens or creates the database at `path` and applies every pending migration up to
+  // `max_version` (tests use a lower one to build an "older" database). Each migration runs in its
+  // own transaction with its row in schema_migrations, so a crash leaves a consistent version.
+  // Errors: kInternal when the file cannot be opened or a migration fails (detail names it).
+  static Result<std::unique_ptr<SqliteStore>> open(const std::string& path, int max_version = INT_MAX);
+
+  // The highest applied migration version (0 for an empty database).
+  Result<int> schema_version();
+
+  Result<std::unique_ptr<Transaction>> begin(std::string_view name) override;
+
+  Result<Id> upsert_contract(const std::string& name, const model::ContractSettings& settings) override;
+  Result<model::Contract> get_contract(Id contract_id) override;
+  Result<Id> upsert_user(const model::User& user, const std::string& password_hash) override;
+  Result<model::User> find_user_by_email(std::string_view email) override;
+  Result<std::string> password_hash_of(Id user_id) override;
+
+  Result<Id> upsert_member(const model::Member& member, const std::vector<std::string>& canonicals) override;
+  Result<model::Member> find_member_by_canonical(std::string_view canonical) override;
+  Result<model::Member> get_member(Id member_id) override;
+  Result<std::vector<model::Member>> list_members() override;
+
+  Result<Id> upsert_project(Id contract_id, const std::string& name) override;
+  Status set_project_candidates(Id project_id, const std::vector<Id>& member_ids) override;
+  Status add_candidate(Id project_id, Id member_id) override;
+  Status remove_candidate(Id project_id, Id member_id) override;
+  Result<std::vector<Id>> saved_member_ids(Id contract_id) override;
+
+  Result<Mailbox> ensure_mailbox(Id user_id, const std::string& provider, const std::string& address,
+                                 const std::string& canonical_address) override;
+  Status add_mailbox_counts(Id mailbox_id, const MailboxCounts& counts) override;
+  Result<MailboxCounts> mailbox_counts(Id mailbox_id) override;
+
+  Result<std::optional<StoredMessageRef>> find_message(Id mailbox_id,
+                                                       std::string_view provider_message_id) override;
+  Result<Id> insert_message(const NewMessage& message) override;
+  Status link_candidate(Id message_id, Id member_id, Id thread_id) override;
+  Result<std::vector<Id>> threads_with_keys(Id owner_user_id, Id member_id,
+                                            const std::vector<std::string>& keys) override;
+  Result<Id> create_thread(Id owner_user_id, Id member_id, Id contract_id,
+                           const std::string& subject) override;
+  Status merge_thread(Id into, Id from) override;
+  Status add_thread_keys(Id thread_id, Id owner_user_id, Id member_id,
+                         const std::vector<std::string>& keys) override;
+  Status touch_thread(Id thread_id, std::int64_t message_time) override;
+  Result<std::vector<ThreadSummary>> threads_of(Id owner_user_id, Id member_id) override;
+  Result<std::vector<Id>> thread_message_ids(Id thread_id) override;
+  Result<std::int64_t> count_messages(Id mailbox_id) override;
+
+  Status add_suppression(const std::string& kind, const std::string& digest) override;
+  Result<bool> is_suppressed(const std::string& kind, const std::string& digest) override;
+  Result<std::vector<std::string>> suppressed_digests(const std::string& kind) override;
+  Result<std::vector<std::string>> erase_messages_of(const std::vector<std::string>& canonicals,
+                                                     Id member_id) override;
+  Status audit(const std::string& actor, const std::string& action, const std::string& subject,
+               const std::string& detail) override;
+
+ private:
+  explicit SqliteStore(std::unique_ptr<sqlite::Db> db) : db_(std::move(db)) {}
+  Status migrate(int max_version);
+  // Runs `fn` inside a transaction named `name` (nested in the caller's when one is open).
+  template <typename Fn>
+  auto in_tx(std::string_view name, Fn&& fn) -> decltype(fn());
+
+  std::unique_ptr<sqlite::Db> db_;
+};
+
+// Seconds since the Unix epoch (store timestamps are integers).
+std::int64_t unix_now();
+
+template <typename Fn>
+auto SqliteStore::in_tx(std::string_view name, Fn&& fn) -> decltype(fn()) {
+  if (auto st = db_->begin_tx(name); !st) return st.error();
+  auto result = fn();
+  if (!result) {
+    db_->rollback_tx();
+    return result;
+  }
+  if (auto st = db_->commit_tx(); !st) {
+    db_->rollback_tx();
+    return st.error();
+  }
+  return result;
+}
+
+}  // namespace hiresync::store

@@ -1,0 +1,316 @@
+// SqliteStore: messages, threads, GDPR erasure and suppression.
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace hiresync::store {
+
+using model::ErrorCode;
+using model::make_error;
+
+namespace {
+
+constexpr const char* kSelectMessageByProviderId =
+    "SELECT id FROM messages WHERE mailbox_id = ? AND provider_message_id = ?";
+constexpr const char* kSelectMessageMembers =
+    "SELECT member_id FROM message_candidates WHERE message_id = ? ORDER BY rowid";
+constexpr const char* kInsertMessage =
+    "INSERT INTO messages(mailbox_id, owner_user_id, contract_id, provider_message_id, provider_thread_id,"
+    " rfc_message_id, in_reply_to, refs, kind, direction, visibility, subject, sent_at, text_body, html_body,"
+    " snippet, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr const char* kInsertParticipant =
+    "INSERT INTO message_participants(message_id, position, role, name, email, canonical)"
+    " VALUES (?, ?, ?, ?, ?, ?)";
+constexpr const char* kInsertAttachment =
+    "INSERT INTO attachments(message_id, position, filename, content_type, size) VALUES (?, ?, ?, ?, ?)";
+constexpr const char* kInsertLink =
+    "INSERT INTO message_candidates(message_id, member_id, thread_id) VALUES (?, ?, ?) ON CONFLICT DO "
+    "NOTHING";
+constexpr const char* kInsertActivity =
+    "INSERT INTO activities(contract_id, member_id, message_id, owner_user_id, kind, direction, occurred_at)"
+    " SELECT contract_id, ?2, id, owner_user_id, kind, direction, sent_at FROM messages WHERE id = ?1"
+    " ON CONFLICT DO NOTHING";
+
+constexpr const char* kSelectThreadByKey =
+    "SELECT thread_id FROM thread_keys WHERE owner_user_id = ? AND member_id = ? AND key = ?";
+constexpr const char* kInsertThread =
+    "INSERT INTO threads(owner_user_id, member_id, contract_id, subject, created_at) VALUES (?, ?, ?, ?, ?)";
+constexpr const char* kMoveLinks = "UPDATE message_candidates SET thread_id = ?1 WHERE thread_id = ?2";
+constexpr const char* kMoveKeys = "UPDATE thread_keys SET thread_id = ?1 WHERE thread_id = ?2";
+constexpr const char* kMergeThreadTime =
+    "UPDATE threads SET last_message_at = MAX(last_message_at,"
+    " (SELECT last_message_at FROM threads WHERE id = ?2)) WHERE id = ?1";
+constexpr const char* kDeleteThread = "DELETE FROM threads WHERE id = ?";
+constexpr const char* kInsertThreadKey =
+    "INSERT INTO thread_keys(owner_user_id, member_id, key, thread_id) VALUES (?, ?, ?, ?) ON CONFLICT DO "
+    "NOTHING";
+constexpr const char* kTouchThread =
+    "UPDATE threads SET last_message_at = MAX(last_message_at, ?) WHERE id = ?";
+constexpr const char* kSelectThreadsOf =
+    "SELECT t.id, t.owner_user_id, t.member_id, t.subject, t.last_message_at,"
+    " (SELECT COUNT(*) FROM message_candidates mc WHERE mc.thread_id = t.id)"
+    " FROM threads t WHERE t.owner_user_id = ? AND t.member_id = ? ORDER BY t.last_message_at DESC, t.id "
+    "DESC";
+constexpr const char* kSelectThreadMessages =
+    "SELECT m.id FROM message_candidates mc JOIN messages m ON m.id = mc.message_id WHERE mc.thread_id = ?"
+    " ORDER BY m.sent_at, m.id";
+constexpr const char* kCountMessages = "SELECT COUNT(*) FROM messages WHERE mailbox_id = ?";
+
+constexpr const char* kInsertSuppression =
+    "INSERT INTO suppressions(kind, digest, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
+constexpr const char* kSelectSuppression = "SELECT 1 FROM suppressions WHERE kind = ? AND digest = ?";
+constexpr const char* kSelectSuppressions = "SELECT digest FROM suppressions WHERE kind = ? ORDER BY digest";
+constexpr const char* kSelectMessagesByParticipant =
+    "SELECT DISTINCT message_id FROM message_participants WHERE canonical = ?";
+constexpr const char* kSelectMessagesByMember =
+    "SELECT DISTINCT message_id FROM message_candidates WHERE member_id = ?";
+constexpr const char* kSelectMessageKey =
+    "SELECT COALESCE(NULLIF(rfc_message_id, ''), provider_message_id) FROM messages WHERE id = ?";
+constexpr const char* kDeleteMessage = "DELETE FROM messages WHERE id = ?";
+constexpr const char* kDeleteEmptyThreads =
+    "DELETE FROM threads WHERE NOT EXISTS (SELECT 1 FROM message_candidates mc WHERE mc.thread_id = "
+    "threads.id)";
+
+}  // namespace
+
+Result<std::optional<StoredMessageRef>> SqliteStore::find_message(Id mailbox_id,
+                                                                  std::string_view provider_message_id) {
+  StoredMessageRef ref;
+  {
+    auto q = db_->prepare(kSelectMessageByProviderId);
+    if (!q) return q.error();
+    q->bind_all(mailbox_id, provider_message_id);
+    auto row = q->step();
+    if (!row) return row.error();
+    if (!*row) return std::optional<StoredMessageRef>();
+    ref.message_id = q->int_at(0);
+  }
+  auto q = db_->prepare(kSelectMessageMembers);
+  if (!q) return q.error();
+  q->bind_all(ref.message_id);
+  for (;;) {
+    auto row = q->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    ref.member_ids.push_back(q->int_at(0));
+  }
+  return std::optional<StoredMessageRef>(std::move(ref));
+}
+
+Result<Id> SqliteStore::insert_message(const NewMessage& m) {
+  return in_tx("insert_message", [&]() -> Result<Id> {
+    const auto& h = m.content.headers;
+    auto q = db_->prepare(kInsertMessage);
+    if (!q) return q.error();
+    q->bind_all(m.mailbox_id, m.owner_user_id, m.contract_id, m.provider_message_id);
+    if (m.provider_thread_id.empty()) {
+      q->bind(5, nullptr);
+    } else {
+      q->bind(5, m.provider_thread_id);
+    }
+    q->bind(6, h.message_id).bind(7, h.in_reply_to).bind(8, nlohmann::json(h.references).dump());
+    q->bind(9, m.kind).bind(10, model::to_string(m.direction)).bind(11, model::to_string(m.visibility));
+    q->bind(12, h.subject).bind(13, h.date).bind(14, m.content.text).bind(15, m.content.html);
+    q->bind(16, m.snippet).bind(17, unix_now());
+    if (auto st = q->run(); !st) return st.error();
+    const Id id = db_->last_insert_id();
+
+    for (std::size_t i = 0; i < h.participants.size(); ++i) {
+      const auto& p = h.participants[i];
+      auto ins = db_->prepare(kInsertParticipant);
+      if (!ins) return ins.error();
+      const std::string canonical = i < m.participant_canonicals.size() ? m.participant_canonicals[i] : "";
+      ins->bind_all(id, static_cast<std::int64_t>(i), model::to_string(p.role), p.address.name,
+                    p.address.email, canonical);
+      if (auto st = ins->run(); !st) return st.error();
+    }
+    for (std::size_t i = 0; i < m.content.attachments.size(); ++i) {
+      const auto& a = m.content.attachments[i];
+      auto ins = db_->prepare(kInsertAttachment);
+      if (!ins) return ins.error();
+      ins->bind_all(id, static_cast<std::int64_t>(i), a.filename, a.content_type,
+                    static_cast<std::int64_t>(a.size));
+      if (auto st = ins->run(); !st) return st.error();
+    }
+    return id;
+  });
+}
+
+Status SqliteStore::link_candidate(Id message_id, Id member_id, Id thread_id) {
+  return in_tx("link_candidate", [&]() -> Status {
+    auto link = db_->prepare(kInsertLink);
+    if (!link) return link.error();
+    if (auto st = link->bind_all(message_id, member_id, thread_id).run(); !st) return st;
+    auto act = db_->prepare(kInsertActivity);
+    if (!act) return act.error();
+    return act->bind_all(message_id, member_id).run();
+  });
+}
+
+Result<std::vector<Id>> SqliteStore::threads_with_keys(Id owner_user_id, Id member_id,
+                                                       const std::vector<std::string>& keys) {
+  std::set<Id> found;
+  for (const auto& key : keys) {
+    auto q = db_->prepare(kSelectThreadByKey);
+    if (!q) return q.error();
+    q->bind_all(owner_user_id, member_id, key);
+    auto row = q->step();
+    if (!row) return row.error();
+    if (*row) found.insert(q->int_at(0));
+  }
+  return std::vector<Id>(found.begin(), found.end());
+}
+
+Result<Id> SqliteStore::create_thread(Id owner_user_id, Id member_id, Id contract_id,
+                                      const std::string& subject) {
+  auto q = db_->prepare(kInsertThread);
+  if (!q) return q.error();
+  if (auto st = q->bind_all(owner_user_id, member_id, contract_id, subject, unix_now()).run(); !st)
+    return st.error();
+  return db_->last_insert_id();
+}
+
+Status SqliteStore::merge_thread(Id into, Id from) {
+  if (into == from) return {};
+  return in_tx("merge_thread", [&]() -> Status {
+    for (const char* sql : {kMoveLinks, kMoveKeys, kMergeThreadTime}) {
+      auto q = db_->prepare(sql);
+      if (!q) return q.error();
+      if (auto st = q->bind_all(into, from).run(); !st) return st;
+    }
+    auto del = db_->prepare(kDeleteThread);
+    if (!del) return del.error();
+    return del->bind_all(from).run();
+  });
+}
+
+Status SqliteStore::add_thread_keys(Id thread_id, Id owner_user_id, Id member_id,
+                                    const std::vector<std::string>& keys) {
+  return in_tx("add_thread_keys", [&]() -> Status {
+    for (const auto& key : keys) {
+      auto q = db_->prepare(kInsertThreadKey);
+      if (!q) return q.error();
+      if (auto st = q->bind_all(owner_user_id, member_id, key, thread_id).run(); !st) return st;
+    }
+    return {};
+  });
+}
+
+Status SqliteStore::touch_thread(Id thread_id, std::int64_t message_time) {
+  auto q = db_->prepare(kTouchThread);
+  if (!q) return q.error();
+  return q->bind_all(message_time, thread_id).run();
+}
+
+Result<std::vector<ThreadSummary>> SqliteStore::threads_of(Id owner_user_id, Id member_id) {
+  auto q = db_->prepare(kSelectThreadsOf);
+  if (!q) return q.error();
+  q->bind_all(owner_user_id, member_id);
+  std::vector<ThreadSummary> out;
+  for (;;) {
+    auto row = q->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.push_back(
+        ThreadSummary{q->int_at(0), q->int_at(1), q->int_at(2), q->text_at(3), q->int_at(4), q->int_at(5)});
+  }
+  return out;
+}
+
+Result<std::vector<Id>> SqliteStore::thread_message_ids(Id thread_id) {
+  auto q = db_->prepare(kSelectThreadMessages);
+  if (!q) return q.error();
+  q->bind_all(thread_id);
+  std::vector<Id> out;
+  for (;;) {
+    auto row = q->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.push_back(q->int_at(0));
+  }
+  return out;
+}
+
+Result<std::int64_t> SqliteStore::count_messages(Id mailbox_id) {
+  auto q = db_->prepare(kCountMessages);
+  if (!q) return q.error();
+  q->bind_all(mailbox_id);
+  auto row = q->step();
+  if (!row) return row.error();
+  return q->int_at(0);
+}
+
+// --- privacy ---------------------------------------------------------------------------------
+
+Status SqliteStore::add_suppression(const std::string& kind, const std::string& digest) {
+  auto q = db_->prepare(kInsertSuppression);
+  if (!q) return q.error();
+  return q->bind_all(kind, digest, unix_now()).run();
+}
+
+Result<bool> SqliteStore::is_suppressed(const std::string& kind, const std::string& digest) {
+  auto q = db_->prepare(kSelectSuppression);
+  if (!q) return q.error();
+  q->bind_all(kind, digest);
+  return q->step();
+}
+
+Result<std::vector<std::string>> SqliteStore::suppressed_digests(const std::string& kind) {
+  auto q = db_->prepare(kSelectSuppressions);
+  if (!q) return q.error();
+  q->bind_all(kind);
+  std::vector<std::string> out;
+  for (;;) {
+    auto row = q->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.push_back(q->text_at(0));
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> SqliteStore::erase_messages_of(const std::vector<std::string>& canonicals,
+                                                                Id member_id) {
+  return in_tx("erase_messages_of", [&]() -> Result<std::vector<std::string>> {
+    std::set<Id> ids;
+    auto collect = [&](const char* sql, auto param) -> Status {
+      auto q = db_->prepare(sql);
+      if (!q) return q.error();
+      q->bind_all(param);
+      for (;;) {
+        auto row = q->step();
+        if (!row) return row.error();
+        if (!*row) return {};
+        ids.insert(q->int_at(0));
+      }
+    };
+    for (const auto& c : canonicals) {
+      if (auto st = collect(kSelectMessagesByParticipant, c); !st) return st.error();
+    }
+    if (member_id != 0) {
+      if (auto st = collect(kSelectMessagesByMember, member_id); !st) return st.error();
+    }
+    std::vector<std::string> keys;
+    for (Id id : ids) {
+      {
+        auto k = db_->prepare(kSelectMessageKey);
+        if (!k) return k.error();
+        k->bind_all(id);
+        auto row = k->step();
+        if (!row) return row.error();
+        if (*row) keys.push_back(k->text_at(0));
+      }
+      auto del = db_->prepare(kDeleteMessage);
+      if (!del) return del.error();
+      if (auto st = del->bind_all(id).run(); !st) return st.error();
+    }
+    auto empty = db_->prepare(kDeleteEmptyThreads);
+    if (!empty) return empty.error();
+    if (auto st = empty->run(); !st) return st.error();
+    return keys;
+  });
+}
+
+}  // namespace hiresync::store
