@@ -5,7 +5,9 @@
 #include "app/commands.hpp"
 #include "app/context.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run_main(int argc, char** argv) {
   using namespace hiresync::app;  // NOLINT(google-build-using-namespace): main only
 
   CLI::App app{"HireSync: syncs recruiters' mailboxes into the recruiting platform"};
@@ -56,4 +58,19 @@ int main(int argc, char** argv) {
   if (explain->parsed()) return run_explain(common, explain_options, std::cout, std::cerr);
   if (erase->parsed()) return run_gdpr_erase(common, erase_options, std::cout, std::cerr);
   return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // The stages return errors as values; this is the last net for an allocation failure or a
+  // library bug, so that the process says what happened instead of aborting silently.
+  try {
+    return run_main(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "hiresync: internal error: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "hiresync: internal error\n";
+  }
+  return 1;
 }

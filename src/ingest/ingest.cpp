@@ -8,7 +8,6 @@
 
 namespace hiresync::ingest {
 
-using model::ErrorCode;
 using model::Reason;
 
 const char* to_string(Outcome o) {

@@ -55,7 +55,7 @@ void CandidateIndex::set_saved(model::Id member_id, bool saved) {
   if (auto it = members_.find(member_id); it != members_.end()) it->second.saved = saved;
 }
 
-void CandidateIndex::suppress_address(std::string canonical) {
+void CandidateIndex::suppress_address(const std::string& canonical) {
   auto again = canonical_address(canonical);
   suppressed_.insert(crypto::digest_hex(again.ok() ? again.value() : canonical));
 }

@@ -46,7 +46,7 @@ class CandidateIndex {
   // Marks an address as erased (GDPR suppression). It is canonicalized again, so a caller passing the
   // address as written is safe. Idempotent. The index keeps only the address's digest
   // (crypto::digest_hex of the canonical form), the same form the store keeps.
-  void suppress_address(std::string canonical);
+  void suppress_address(const std::string& canonical);
 
   // Marks as erased the address whose canonical form has this digest (as loaded from the store's
   // suppression entries, which never hold the address itself). Idempotent.

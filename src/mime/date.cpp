@@ -105,7 +105,8 @@ std::optional<std::int64_t> parse_simple_date(std::string_view value) {
     return std::nullopt;
   }
 
-  return days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
+  const std::int64_t seconds_of_day = std::int64_t{hour} * 3600 + std::int64_t{minute} * 60 + second;
+  return days_from_civil(year, month, day) * 86400 + seconds_of_day - offset_seconds;
 }
 
 std::int64_t parse_date_with_gmime(const std::string& value) {

@@ -25,7 +25,6 @@ namespace {
 
 using model::HeaderRole;
 using model::MessageHeaders;
-using model::Participant;
 
 enum class Field { kOther, kAddress, kMessageId, kInReplyTo, kReferences, kSubject, kDate };
 

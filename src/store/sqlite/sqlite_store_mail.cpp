@@ -7,9 +7,6 @@
 
 namespace hiresync::store {
 
-using model::ErrorCode;
-using model::make_error;
-
 namespace {
 
 constexpr const char* kSelectMessageByProviderId =
