@@ -39,7 +39,7 @@ if command -v sqlite3 >/dev/null; then
     GROUP BY t.id ORDER BY m.name, t.last_message_at;"
 fi
 
-bold "GDPR: erase Dana? She has no synced mail. Erase Bob instead:"
+bold "A GDPR erasure of Bob Martin: his mail is removed, and never syncs again"
 "$bin" gdpr-erase --db "$db" --email bob.martin@gmail.com
 (cd "$root" && "$bin" import --db "$db" --owner "$owner" demo/mailbox/cur/03-rita-to-bob-plus-tag.eml) || true
 

@@ -1,58 +1,72 @@
 // `hiresync import`: the ingest pipeline over files, as the mailbox of one user.
 //
-// Files are handled in chunks. Within a chunk, worker threads read each file, split it into
-// messages, parse the headers only and apply the matching rules (all read-only work); then this
-// thread ingests the chunk's messages in input order, so output and database contents do not
-// depend on thread timing. Only matched messages are fully parsed and stored (by ingest).
+// Files are handled in chunks, in a two-stage pipeline. Worker threads prepare chunk N+1 — read
+// each file, split it into messages, parse the headers only, apply the matching rules, and fully
+// parse only the messages that matched (all pure work) — while this thread ingests chunk N in input
+// order: dedupe, thread and store. Output and database contents therefore do not depend on thread
+// timing. Unmatched mail is dropped from memory as soon as its headers were judged.
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <iostream>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
 
 #include "app/commands.hpp"
 #include "app/context.hpp"
+#include "app/json_text.hpp"
+#include "app/ordered_pool.hpp"
 #include "app/sources.hpp"
 #include "crypto/crypto.hpp"
 #include "mime/mime.hpp"
 
 namespace hiresync::app {
 
-namespace fs = std::filesystem;
-using nlohmann::json;
-
 namespace {
 
-constexpr std::size_t kChunkFiles = 512;
+// How far (in files) the parsing workers may run ahead of the thread that stores.
+constexpr std::size_t kWindowFiles = 512;
 
 struct PreparedMessage {
   std::string source;
   std::optional<ingest::IncomingMessage> incoming;  // empty when the headers were malformed
   std::string malformed_detail;
   match::MatchResult assessed;
-  std::string_view raw;  // into FileWork::content; valid while the chunk lives
+  std::optional<model::Result<model::ParsedMessage>> parsed;  // only for matched messages
 };
 
 struct FileWork {
-  fs::path path;
-  std::string content;
+  std::string path;
   std::string read_error;
   std::vector<PreparedMessage> messages;
 };
 
-// Import has the bytes already: "fetching" the full message is handing them over.
-class BufferSource final : public ingest::MessageSource {
+// Hands ingest the message the worker already parsed (ingest asks only when it matched).
+class PreparedSource final : public ingest::MessageSource {
  public:
-  explicit BufferSource(std::string_view raw) : raw_(raw) {}
-  model::Result<std::string> fetch_raw() override { return std::string(raw_); }
+  explicit PreparedSource(PreparedMessage& pm) : pm_(pm) {}
+  model::Result<std::string> fetch_raw() override {
+    return model::make_error(model::ErrorCode::kInternal, "import sources hand over parsed messages only");
+  }
+  model::Result<model::ParsedMessage> fetch_parsed() override {
+    if (!pm_.parsed) return model::make_error(model::ErrorCode::kInternal, "message was not prepared");
+    return std::move(*pm_.parsed);
+  }
 
  private:
-  std::string_view raw_;
+  PreparedMessage& pm_;
+};
+
+// One line of the result, kept compact until the end (a JSON DOM of 6,000 entries costs more
+// than the import).
+struct Entry {
+  std::string source;
+  const char* status = "skipped";
+  std::string reason;
+  std::string detail;
+  std::vector<model::Id> candidates;
 };
 
 // The idempotency key of a file message: its Message-ID, else a digest of its bytes.
@@ -61,45 +75,38 @@ std::string provider_id_for(const model::MessageHeaders& h, std::string_view raw
   return "sha256:" + crypto::digest_hex(raw);
 }
 
-void prepare_file(FileWork& work, const ingest::Ingestor& ingestor) {
-  if (auto st = read_file(work.path, work.content); !st) {
+void prepare_file(FileWork& work, const ingest::Ingestor& ingestor, std::string& buffer) {
+  if (auto st = read_file(work.path, buffer); !st) {
     work.read_error = st.error().detail;
     return;
   }
-  bool any_matched = false;
-  for (const FoundMessage& found : split_messages(work.content)) {
+  for (const FoundMessage& found : split_messages(buffer)) {
     PreparedMessage pm;
     pm.source = source_label(work.path, found);
-    pm.raw = found.raw;
-    auto headers = mime::parse_headers(found.raw);
-    if (!headers) {
-      pm.malformed_detail = headers.error().detail;
+    // Metadata first: the participants are all the rules need. Everything else is read only for
+    // a message that matched.
+    auto participants = mime::parse_participants(found.raw);
+    if (!participants) {
+      pm.malformed_detail = participants.error().detail;
     } else {
-      pm.assessed = ingestor.assess(*headers);
-      ingest::IncomingMessage in;
-      in.provider_message_id = provider_id_for(*headers, found.raw);
-      in.headers = std::move(*headers);
-      pm.incoming = std::move(in);
-      any_matched = any_matched || pm.assessed.reason == model::Reason::kMatched;
+      pm.assessed = ingestor.assess(*participants);
+      pm.incoming.emplace();
+      if (pm.assessed.reason == model::Reason::kMatched) {
+        pm.parsed = mime::parse_message(found.raw);
+        if (*pm.parsed) {
+          pm.incoming->headers = (*pm.parsed)->headers;
+        } else {
+          pm.incoming->headers = std::move(*participants);
+        }
+        pm.incoming->provider_message_id = provider_id_for(pm.incoming->headers, found.raw);
+      } else {
+        // Ingest needs only the reason of an unmatched message: free the rest here, on the
+        // worker, rather than on the thread that stores.
+        pm.assessed.participants = {};
+      }
     }
     work.messages.push_back(std::move(pm));
   }
-  if (!any_matched) {
-    // Unmatched mail is never kept, not even in memory past this point.
-    for (auto& m : work.messages) m.raw = {};
-    std::string().swap(work.content);
-  }
-}
-
-void prepare_chunk(std::vector<FileWork>& chunk, const ingest::Ingestor& ingestor, unsigned threads) {
-  std::atomic<std::size_t> next{0};
-  auto worker = [&] {
-    for (std::size_t i = next++; i < chunk.size(); i = next++) prepare_file(chunk[i], ingestor);
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
 }
 
 class Progress {
@@ -126,6 +133,105 @@ class Progress {
   bool enabled_;
   std::chrono::steady_clock::time_point last_{};
 };
+
+struct Totals {
+  int seen = 0, synced = 0, duplicate = 0, malformed = 0;
+  std::map<std::string, int> skipped;
+};
+
+Totals totals_of(const std::vector<Entry>& entries) {
+  Totals t;
+  for (const auto& e : entries) {
+    ++t.seen;
+    const std::string_view status = e.status;
+    if (status == "synced") ++t.synced;
+    if (status == "duplicate") ++t.duplicate;
+    if (status == "malformed") ++t.malformed;
+    if (status == "skipped") ++t.skipped[e.reason];
+  }
+  return t;
+}
+
+void write_json(std::ostream& out, const Totals& t, const std::vector<Entry>& entries,
+                const std::vector<std::pair<std::string, std::string>>& errors,
+                const std::map<model::Id, std::string>& first_email) {
+  std::string s;
+  s.reserve(entries.size() * 128);
+  s += "{\"seen\":" + std::to_string(t.seen) + ",\"synced\":" + std::to_string(t.synced) +
+       ",\"duplicate\":" + std::to_string(t.duplicate) + ",\"malformed\":" + std::to_string(t.malformed) +
+       ",\"skipped\":{";
+  bool first = true;
+  for (const auto& [reason, n] : t.skipped) {
+    if (!first) s += ',';
+    first = false;
+    append_json_string(s, reason);
+    s += ':' + std::to_string(n);
+  }
+  s += "},\"messages\":[";
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const Entry& e = entries[i];
+    if (i > 0) s += ',';
+    s += "{\"source\":";
+    append_json_string(s, e.source);
+    s += ",\"status\":";
+    append_json_string(s, e.status);
+    s += ",\"candidates\":[";
+    for (std::size_t k = 0; k < e.candidates.size(); ++k) {
+      if (k > 0) s += ',';
+      append_json_string(s, first_email.at(e.candidates[k]));
+    }
+    s += ']';
+    if (!e.reason.empty()) {
+      s += ",\"reason\":";
+      append_json_string(s, e.reason);
+    }
+    if (!e.detail.empty()) {
+      s += ",\"detail\":";
+      append_json_string(s, e.detail);
+    }
+    s += '}';
+  }
+  s += ']';
+  if (!errors.empty()) {
+    s += ",\"errors\":[";
+    for (std::size_t i = 0; i < errors.size(); ++i) {
+      if (i > 0) s += ',';
+      s += "{\"source\":";
+      append_json_string(s, errors[i].first);
+      s += ",\"error\":";
+      append_json_string(s, errors[i].second);
+      s += '}';
+    }
+    s += ']';
+  }
+  s += "}\n";
+  out << s;
+}
+
+void write_human(std::ostream& out, const Totals& t, const std::vector<Entry>& entries,
+                 const std::vector<std::pair<std::string, std::string>>& errors,
+                 const std::map<model::Id, std::string>& first_email) {
+  for (const auto& [source, error] : errors) out << "unreadable\t" << error << "\n";
+  for (const Entry& e : entries) {
+    out << e.status << "\t" << e.source;
+    if (!e.candidates.empty()) {
+      out << "\t-> ";
+      for (std::size_t i = 0; i < e.candidates.size(); ++i)
+        out << (i ? ", " : "") << first_email.at(e.candidates[i]);
+    }
+    if (!e.reason.empty()) {
+      const auto reason = model::parse_reason(e.reason);
+      out << "\t" << e.reason << ": " << (reason ? model::describe(*reason) : "");
+      if (!e.detail.empty()) out << " (" << e.detail << ")";
+    }
+    out << "\n";
+  }
+  out << "\nseen " << t.seen << ", synced " << t.synced << ", duplicate " << t.duplicate << ", malformed "
+      << t.malformed;
+  for (const auto& [reason, n] : t.skipped) out << ", " << reason << " " << n;
+  out << "\n";
+  if (!errors.empty()) out << errors.size() << " file(s) could not be read\n";
+}
 
 }  // namespace
 
@@ -156,126 +262,110 @@ int run_import(const CommonOptions& common, const ImportOptions& options, std::o
   const unsigned threads = options.threads > 0
                                ? static_cast<unsigned>(options.threads)
                                : std::max(1U, std::min(4U, std::thread::hardware_concurrency()));
-  json messages = json::array();
-  json errors = json::array();
+  std::vector<Entry> entries;
+  std::vector<std::pair<std::string, std::string>> errors = files->unreadable;
   std::map<model::Id, std::string> first_email;  // member id -> first listed email, for output
-  auto email_of = [&](model::Id id) -> const std::string& {
-    auto it = first_email.find(id);
-    if (it == first_email.end()) {
-      auto m = (*store)->get_member(id);
-      it = first_email.emplace(id, m && !m->emails.empty() ? m->emails.front() : std::to_string(id)).first;
+  std::int64_t synced_so_far = 0;
+
+  // Writes go in transactions of about a second: few enough commits that page writes stay cheap
+  // (committing every few messages rewrote the same index pages thousands of times), short enough
+  // that a long import never holds the write lock for long. A crash loses at most the open
+  // transaction, and re-running the import redoes exactly that (ingest is idempotent).
+  constexpr auto kCommitEvery = std::chrono::seconds(1);
+  std::unique_ptr<store::Transaction> tx;
+  auto tx_started = std::chrono::steady_clock::now();
+  auto commit = [&]() -> bool {
+    if (!tx) return true;
+    if (auto st = ingestor.flush_counts(); !st) {
+      err << "hiresync import: " << st.error().detail << "\n";
+      return false;
     }
-    return it->second;
+    auto st = tx->commit();
+    tx.reset();
+    if (!st) err << "hiresync import: " << st.error().detail << "\n";
+    return st.ok();
   };
 
-  Progress progress(err, files->size());
-  std::int64_t synced = 0;
-  int failure = 0;
-  for (std::size_t begin = 0; begin < files->size() && failure == 0; begin += kChunkFiles) {
-    const std::size_t end = std::min(files->size(), begin + kChunkFiles);
-    std::vector<FileWork> chunk(end - begin);
-    for (std::size_t i = begin; i < end; ++i) chunk[i - begin].path = (*files)[i];
-    prepare_chunk(chunk, ingestor, threads);
-
-    auto tx = (*store)->begin("import_chunk");
+  // Ingests one prepared file. Returns false on a store error.
+  auto ingest_file = [&](FileWork& work) -> bool {
     if (!tx) {
-      err << "hiresync import: " << tx.error().detail << "\n";
-      return 1;
+      auto begun = (*store)->begin("import");
+      if (!begun) {
+        err << "hiresync import: " << begun.error().detail << "\n";
+        return false;
+      }
+      tx = std::move(*begun);
+      tx_started = std::chrono::steady_clock::now();
     }
-    for (FileWork& work : chunk) {
+    {
       if (!work.read_error.empty()) {
-        errors.push_back({{"source", work.path.string()}, {"error", work.read_error}});
-        if (!options.json) out << "unreadable " << work.read_error << "\n";
-        continue;
+        errors.emplace_back(work.path, work.read_error);
+        return true;
       }
       for (PreparedMessage& pm : work.messages) {
-        json entry{{"source", pm.source}};
+        Entry e;
+        e.source = std::move(pm.source);
         if (!pm.incoming) {
           ingestor.count_malformed();
-          entry["status"] = "malformed";
-          entry["reason"] = "malformed";
-          entry["detail"] = pm.malformed_detail;
+          e.status = "malformed";
+          e.reason = "malformed";
+          e.detail = std::move(pm.malformed_detail);
         } else {
-          BufferSource source(pm.raw);
+          PreparedSource source(pm);
           auto r = ingestor.ingest(*pm.incoming, pm.assessed, source);
           if (!r) {
-            err << "hiresync import: " << pm.source << ": " << r.error().detail << "\n";
-            failure = 1;
-            break;
+            err << "hiresync import: " << e.source << ": " << r.error().detail << "\n";
+            return false;
           }
-          entry["status"] = ingest::to_string(r->outcome);
-          json candidates = json::array();
-          for (model::Id id : r->member_ids) candidates.push_back(email_of(id));
-          entry["candidates"] = std::move(candidates);
-          if (r->outcome == ingest::Outcome::kSynced) ++synced;
+          e.status = ingest::to_string(r->outcome);
+          if (r->outcome == ingest::Outcome::kSynced) ++synced_so_far;
+          e.candidates = r->member_ids;
           if (r->outcome == ingest::Outcome::kSkipped || r->outcome == ingest::Outcome::kMalformed) {
-            entry["reason"] = model::to_string(r->reason);
+            e.reason = model::to_string(r->reason);
           }
-          if (!r->detail.empty()) entry["detail"] = r->detail;
+          e.detail = std::move(r->detail);
+          for (model::Id id : e.candidates) {
+            if (first_email.count(id) != 0) continue;
+            auto m = (*store)->get_member(id);
+            first_email.emplace(id, m && !m->emails.empty() ? m->emails.front() : std::to_string(id));
+          }
         }
-        if (!options.json) {
-          out << entry["status"].get<std::string>() << "\t" << pm.source;
-          if (entry.contains("candidates") && !entry["candidates"].empty()) {
-            out << "\t-> ";
-            for (std::size_t i = 0; i < entry["candidates"].size(); ++i) {
-              out << (i ? ", " : "") << entry["candidates"][i].get<std::string>();
-            }
-          }
-          if (entry.contains("reason")) {
-            const auto reason = model::parse_reason(entry["reason"].get<std::string>());
-            out << "\t" << entry["reason"].get<std::string>() << ": "
-                << (reason ? model::describe(*reason) : "");
-          }
-          out << "\n";
-        }
-        messages.push_back(std::move(entry));
-      }
-      if (failure != 0) break;
-    }
-    if (failure == 0) {
-      if (auto st = ingestor.flush_counts(); !st) {
-        err << "hiresync import: " << st.error().detail << "\n";
-        failure = 1;
+        entries.push_back(std::move(e));
       }
     }
-    if (failure == 0) {
-      if (auto st = (*tx)->commit(); !st) {
-        err << "hiresync import: " << st.error().detail << "\n";
-        failure = 1;
-      }
+    if (std::chrono::steady_clock::now() - tx_started >= kCommitEvery) return commit();
+    return true;
+  };
+
+  Progress progress(err, files->files.size());
+  bool ok = true;
+  {
+    std::vector<FileWork> work(files->files.size());
+    OrderedPool pool(files->files.size(), threads, kWindowFiles, [&](std::size_t i) {
+      thread_local std::string buffer;
+      work[i].path = files->files[i];
+      prepare_file(work[i], ingestor, buffer);
+    });
+    for (std::size_t i = 0; i < files->files.size() && ok; ++i) {
+      pool.await(i);
+      ok = ingest_file(work[i]);
+      work[i] = FileWork{};  // done: free its messages now
+      progress.update(i + 1, synced_so_far, i + 1 == files->files.size());
     }
-    progress.update(end, synced, end == files->size());
   }
+  if (ok) ok = commit();
   progress.finish();
 
-  const bool unreadable_inputs = !errors.empty();
-  // Totals from the per-message outcomes of this run.
-  json summary{{"seen", 0}, {"synced", 0}, {"duplicate", 0}, {"malformed", 0}, {"skipped", json::object()}};
-  for (const auto& m : messages) {
-    summary["seen"] = summary["seen"].get<int>() + 1;
-    const std::string status = m["status"];
-    if (status == "skipped") {
-      const std::string reason = m["reason"];
-      summary["skipped"][reason] = summary["skipped"].value(reason, 0) + 1;
-    } else {
-      summary[status] = summary[status].get<int>() + 1;
-    }
-  }
+  const Totals totals = totals_of(entries);
   if (options.json) {
-    summary["messages"] = std::move(messages);
-    if (!errors.empty()) summary["errors"] = std::move(errors);
-    out << summary.dump() << "\n";
+    write_json(out, totals, entries, errors, first_email);
   } else {
-    out << "\nseen " << summary["seen"] << ", synced " << summary["synced"] << ", duplicate "
-        << summary["duplicate"] << ", malformed " << summary["malformed"];
-    for (const auto& [reason, n] : summary["skipped"].items()) out << ", " << reason << " " << n;
-    out << "\n";
-    if (unreadable_inputs) out << errors.size() << " file(s) could not be read\n";
+    write_human(out, totals, entries, errors, first_email);
   }
   (void)(*store)->audit("cli", "import", options.owner,
-                        summary["seen"].dump() + " seen, " + summary["synced"].dump() + " synced");
-  if (failure != 0) return failure;
-  return unreadable_inputs ? 1 : 0;
+                        std::to_string(totals.seen) + " seen, " + std::to_string(totals.synced) + " synced");
+  if (!ok) return 1;
+  return errors.empty() ? 0 : 1;
 }
 
 }  // namespace hiresync::app

@@ -1,5 +1,6 @@
 #include "app/sources.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -7,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 namespace hiresync::app {
 
@@ -16,27 +18,44 @@ using model::make_error;
 
 namespace {
 
-bool is_hidden(const fs::path& p) {
-  const std::string name = p.filename().string();
-  return !name.empty() && name[0] == '.';
+bool is_dir(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-void walk(const fs::path& dir, std::vector<fs::path>& out) {
-  std::vector<fs::directory_entry> entries;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, fs::directory_options::skip_permission_denied, ec)) {
-    if (!is_hidden(e.path())) entries.push_back(e);
+// Recursive listing with readdir and plain strings: std::filesystem's path objects made listing
+// a 6,000-file corpus cost more than parsing it.
+void walk(const std::string& dir, std::vector<std::string>& out) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return;  // unreadable folders are skipped, as unreadable mail would be
+  struct Item {
+    std::string name;
+    unsigned char type;
+  };
+  std::vector<Item> items;
+  while (const dirent* e = ::readdir(d)) {
+    if (e->d_name[0] == '.') continue;  // ".", "..", and hidden entries (editor and sync litter)
+    items.push_back(Item{e->d_name, e->d_type});
   }
-  std::sort(entries.begin(), entries.end(),
-            [](const fs::directory_entry& a, const fs::directory_entry& b) { return a.path() < b.path(); });
+  ::closedir(d);
+  // Byte order of the names: stable across machines and locales.
+  std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.name < b.name; });
+  const std::string prefix = dir.empty() || dir.back() == '/' ? dir : dir + "/";
   // A maildir: messages live in new/ and cur/; tmp/ holds half-delivered files.
-  const bool maildir = fs::is_directory(dir / "cur", ec) && fs::is_directory(dir / "new", ec);
-  for (const auto& e : entries) {
-    if (e.is_directory(ec)) {
-      if (maildir && e.path().filename() == "tmp") continue;
-      walk(e.path(), out);
-    } else if (e.is_regular_file(ec)) {
-      out.push_back(e.path());
+  const bool maildir = is_dir(prefix + "cur") && is_dir(prefix + "new");
+  for (const Item& item : items) {
+    const std::string path = prefix + item.name;
+    unsigned char type = item.type;
+    if (type == DT_UNKNOWN || type == DT_LNK) {
+      struct stat st {};
+      if (::stat(path.c_str(), &st) != 0) continue;  // a dangling link
+      type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+    }
+    if (type == DT_DIR) {
+      if (maildir && item.name == "tmp") continue;
+      walk(path, out);
+    } else if (type == DT_REG) {
+      out.emplace_back(path);
     }
   }
 }
@@ -58,8 +77,8 @@ std::string_view line_at(std::string_view s, std::size_t pos) {
 
 }  // namespace
 
-model::Result<std::vector<fs::path>> expand_inputs(const std::vector<std::string>& args) {
-  std::vector<fs::path> out;
+model::Result<Inputs> expand_inputs(const std::vector<std::string>& args) {
+  Inputs out;
   for (const auto& arg : args) {
     const fs::path p(arg);
     std::error_code ec;
@@ -68,22 +87,24 @@ model::Result<std::vector<fs::path>> expand_inputs(const std::vector<std::string
       return make_error(ErrorCode::kInvalidArgument, arg + ": no such file or directory");
     }
     if (fs::is_directory(status)) {
-      walk(p, out);
+      walk(arg, out.files);
+    } else if (fs::is_regular_file(status)) {
+      out.files.push_back(arg);
     } else {
-      out.push_back(p);
+      out.unreadable.emplace_back(arg, arg + ": not a regular file");
     }
   }
   return out;
 }
 
-model::Status read_file(const fs::path& path, std::string& buffer) {
+model::Status read_file(const std::string& path, std::string& buffer) {
   // O_NONBLOCK: a FIFO or device must not hang the import; for regular files it changes nothing.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return make_error(ErrorCode::kInvalidArgument, path.string() + ": " + std::strerror(errno));
+  if (fd < 0) return make_error(ErrorCode::kInvalidArgument, path + ": " + std::strerror(errno));
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
-    return make_error(ErrorCode::kInvalidArgument, path.string() + ": not a regular file");
+    return make_error(ErrorCode::kInvalidArgument, path + ": not a regular file");
   }
   buffer.resize(static_cast<std::size_t>(st.st_size));
   std::size_t done = 0;
@@ -93,7 +114,7 @@ model::Status read_file(const fs::path& path, std::string& buffer) {
       if (errno == EINTR) continue;
       const std::string reason = std::strerror(errno);
       ::close(fd);
-      return make_error(ErrorCode::kInvalidArgument, path.string() + ": " + reason);
+      return make_error(ErrorCode::kInvalidArgument, path + ": " + reason);
     }
     if (n == 0) break;  // the file shrank while we read it
     done += static_cast<std::size_t>(n);
@@ -113,8 +134,12 @@ std::vector<FoundMessage> split_messages(std::string_view content) {
   start = start == std::string_view::npos ? content.size() : start + 1;
   std::size_t search = start;
   for (;;) {
-    const std::size_t hit = content.find("\n\nFrom ", search);
-    if (hit == std::string_view::npos) break;
+    // memmem, not string_view::find: find() stops at every '\n' of the body to compare.
+    constexpr std::string_view kSeparator = "\n\nFrom ";
+    const void* found =
+        ::memmem(content.data() + search, content.size() - search, kSeparator.data(), kSeparator.size());
+    if (found == nullptr) break;
+    const std::size_t hit = static_cast<std::size_t>(static_cast<const char*>(found) - content.data());
     const std::size_t line_start = hit + 2;
     if (!looks_like_separator(line_at(content, line_start))) {
       search = line_start;
@@ -130,8 +155,8 @@ std::vector<FoundMessage> split_messages(std::string_view content) {
   return out;
 }
 
-std::string source_label(const fs::path& path, const FoundMessage& m) {
-  std::string label = path.string();
+std::string source_label(const std::string& path, const FoundMessage& m) {
+  std::string label = path;
   if (m.index > 0) label += "#" + std::to_string(m.index);
   return label;
 }

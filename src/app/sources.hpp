@@ -3,23 +3,29 @@
 // (a file starting with a "From " line, split on "From " separator lines).
 #pragma once
 
-#include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "model/result.hpp"
 
 namespace hiresync::app {
 
+struct Inputs {
+  std::vector<std::string> files;  // regular files, in a deterministic order
+  // Arguments that name something other than a file or directory (a FIFO, a device), with why.
+  std::vector<std::pair<std::string, std::string>> unreadable;
+};
+
 // Expands the command-line paths into the list of files to read, in a deterministic order
 // (arguments as given; inside a directory, entries sorted by name; hidden entries and maildir tmp/
 // skipped). Errors: kInvalidArgument naming the first path that does not exist.
-model::Result<std::vector<std::filesystem::path>> expand_inputs(const std::vector<std::string>& args);
+model::Result<Inputs> expand_inputs(const std::vector<std::string>& args);
 
 // Reads a whole file into `buffer` (reused across calls to avoid reallocation).
 // kInvalidArgument with the OS reason ("Permission denied") when it cannot be read.
-model::Status read_file(const std::filesystem::path& path, std::string& buffer);
+model::Status read_file(const std::string& path, std::string& buffer);
 
 // One message found in a file: a view into the file's buffer.
 struct FoundMessage {
@@ -35,6 +41,6 @@ struct FoundMessage {
 std::vector<FoundMessage> split_messages(std::string_view content);
 
 // The label of a message in output: the path, plus "#N" for the Nth message of a multi-message mbox.
-std::string source_label(const std::filesystem::path& path, const FoundMessage& m);
+std::string source_label(const std::string& path, const FoundMessage& m);
 
 }  // namespace hiresync::app

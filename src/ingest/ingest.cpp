@@ -29,6 +29,12 @@ std::string message_suppression_key(const model::MessageHeaders& headers,
   return headers.message_id.empty() ? std::string(provider_message_id) : headers.message_id;
 }
 
+model::Result<model::ParsedMessage> MessageSource::fetch_parsed() {
+  auto raw = fetch_raw();
+  if (!raw) return raw.error();
+  return mime::parse_message(*raw);
+}
+
 Ingestor::Ingestor(store::Store& store, const match::CandidateIndex& index, MailboxScope scope)
     : store_(store), index_(index), scope_(std::move(scope)) {}
 
@@ -71,40 +77,39 @@ model::Result<IngestResult> Ingestor::ingest(const IncomingMessage& message,
     return result;
   }
 
-  auto raw = source.fetch_raw();
-  if (!raw) return raw.error();
-  auto parsed = mime::parse_message(*raw);
+  auto parsed = source.fetch_parsed();
   if (!parsed) {
+    if (parsed.error().code != model::ErrorCode::kMalformedInput) return parsed.error();
     result.outcome = Outcome::kMalformed;
     result.reason = Reason::kMalformed;
     result.detail = parsed.error().detail;
     count(result);
     return result;
   }
-  auto stored = store_matched(message, assessed, *parsed);
+  auto stored = store_matched(message, assessed, std::move(*parsed));
   if (stored) count(*stored);
   return stored;
 }
 
 model::Result<IngestResult> Ingestor::store_matched(const IncomingMessage& message,
                                                     const match::MatchResult& assessed,
-                                                    const model::ParsedMessage& parsed) {
+                                                    model::ParsedMessage parsed) {
   store::NewMessage m;
   m.mailbox_id = scope_.mailbox_id;
   m.owner_user_id = scope_.owner_user_id;
   m.contract_id = scope_.contract_id;
   m.provider_message_id = message.provider_message_id;
   m.provider_thread_id = message.provider_thread_id;
-  m.content = parsed;
+  const std::int64_t parsed_date = parsed.headers.date;
+  m.content = std::move(parsed);
   // Participants, ids and subject come from the metadata that was matched, so what is stored is
   // exactly what the rules saw (a provider's metadata may differ from a re-parse in details).
   m.content.headers = message.headers;
   if (m.content.headers.date == 0) {
-    m.content.headers.date = parsed.headers.date != 0
-                                 ? parsed.headers.date
-                                 : std::chrono::duration_cast<std::chrono::seconds>(
-                                       std::chrono::system_clock::now().time_since_epoch())
-                                       .count();
+    m.content.headers.date = parsed_date != 0 ? parsed_date
+                                              : std::chrono::duration_cast<std::chrono::seconds>(
+                                                    std::chrono::system_clock::now().time_since_epoch())
+                                                    .count();
   }
   m.direction = model::Direction::kInbound;
   for (const auto& v : assessed.participants) {
@@ -115,8 +120,14 @@ model::Result<IngestResult> Ingestor::store_matched(const IncomingMessage& messa
   m.visibility = model::Visibility::kPrivate;  // synced mail is private to its owner until shared
   m.snippet = make_snippet(m.content);
 
-  auto tx = store_.begin("ingest_message");
-  if (!tx) return tx.error();
+  // Atomic on its own; inside the caller's transaction (the sync engine's cursor transaction, an
+  // import batch) the caller's rollback undoes a failure, without a savepoint per message.
+  std::unique_ptr<store::Transaction> tx;
+  if (!store_.in_transaction()) {
+    auto begun = store_.begin("ingest_message");
+    if (!begun) return begun.error();
+    tx = std::move(*begun);
+  }
   auto id = store_.insert_message(m);
   if (!id) return id.error();
   const auto keys = thread_keys(m.content.headers, message.provider_thread_id, message.provider_message_id);
@@ -126,7 +137,9 @@ model::Result<IngestResult> Ingestor::store_matched(const IncomingMessage& messa
     if (!thread) return thread.error();
     if (auto st = store_.link_candidate(*id, member, *thread); !st) return st.error();
   }
-  if (auto st = (*tx)->commit(); !st) return st.error();
+  if (tx) {
+    if (auto st = tx->commit(); !st) return st.error();
+  }
 
   IngestResult result;
   result.outcome = Outcome::kSynced;

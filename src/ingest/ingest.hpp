@@ -33,6 +33,12 @@ class MessageSource {
   // The whole raw RFC 5322 message. An Error is returned to the caller of ingest() unchanged
   // (a provider fetch failure is the sync engine's to retry; the message is not counted).
   virtual model::Result<std::string> fetch_raw() = 0;
+
+  // The whole message, parsed. The default fetches the raw message and parses it with
+  // mime::parse_message; a source that already parsed it (the import parses matched files on its
+  // worker threads) returns that. kMalformedInput means the content itself cannot be parsed:
+  // ingest records the message as malformed. Any other error is a fetch error, as above.
+  virtual model::Result<model::ParsedMessage> fetch_parsed();
 };
 
 // The metadata of one message, as the provider listed it or as the header parser read it.
@@ -75,8 +81,10 @@ class Ingestor {
   // worker threads and pass the result to ingest().
   match::MatchResult assess(const model::MessageHeaders& headers) const;
 
-  // Steps 1-5. Errors: the source's fetch error, or a store error (nothing was written: the
-  // transaction rolled back). A malformed or unmatched message is a result, not an error.
+  // Steps 1-5. Errors: the source's fetch error, or a store error. Nothing of the message stays
+  // written after an error: without a caller's transaction, ingest's own rolled back; inside the
+  // caller's transaction, the caller must roll it back (it cannot commit half a message).
+  // A malformed or unmatched message is a result, not an error.
   model::Result<IngestResult> ingest(const IncomingMessage& message, MessageSource& source);
   // Steps 2-5 with an assessment computed earlier by assess() for the same headers.
   model::Result<IngestResult> ingest(const IncomingMessage& message, const match::MatchResult& assessed,
@@ -92,8 +100,7 @@ class Ingestor {
 
  private:
   model::Result<IngestResult> store_matched(const IncomingMessage& message,
-                                            const match::MatchResult& assessed,
-                                            const model::ParsedMessage& parsed);
+                                            const match::MatchResult& assessed, model::ParsedMessage parsed);
   void count(const IngestResult& r);
 
   store::Store& store_;

@@ -35,6 +35,10 @@ class HeaderScanner {
   // Moves to the next field. Returns false once the header block is exhausted.
   bool next(RawField& field);
 
+  // Once next() has returned false: the bytes after the header block (the body), without the empty
+  // line that ended the block.
+  std::string_view rest() const { return raw_.substr(pos_); }
+
  private:
   // Returns the offset of the LF ending the line that starts at `pos`, or raw_.size().
   std::size_t line_end(std::size_t pos) const;

@@ -176,7 +176,10 @@ std::string describe_non_message(std::string_view raw) {
 
 }  // namespace
 
-model::Result<MessageHeaders> parse_headers(std::string_view raw) {
+namespace {
+
+// parse_headers() and parse_participants(): one scan, with or without the non-address fields.
+model::Result<MessageHeaders> scan_headers(std::string_view raw, bool participants_only) {
   ensure_gmime_initialized();
 
   // Pass 1: find the fields. Address fields are kept to be parsed in role order below.
@@ -219,6 +222,7 @@ model::Result<MessageHeaders> parse_headers(std::string_view raw) {
   }
   if (field_count == 0)
     return model::make_error(model::ErrorCode::kMalformedInput, describe_non_message(raw));
+  if (participants_only) message_id = in_reply_to = references = subject = date = std::nullopt;
 
   // Pass 2: decode what was found.
   MessageHeaders headers;
@@ -255,5 +259,11 @@ model::Result<MessageHeaders> parse_headers(std::string_view raw) {
   }
   return headers;
 }
+
+}  // namespace
+
+model::Result<MessageHeaders> parse_headers(std::string_view raw) { return scan_headers(raw, false); }
+
+model::Result<MessageHeaders> parse_participants(std::string_view raw) { return scan_headers(raw, true); }
 
 }  // namespace hiresync::mime

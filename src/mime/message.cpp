@@ -168,6 +168,25 @@ void walk(GMimeObject* object, WalkState& state) {
   }
 }
 
+// The message as a MIME part: its Content-* and MIME-Version fields (as written, folding kept),
+// an empty line, and the body.
+std::string mime_part_of(std::string_view raw) {
+  HeaderScanner scanner(raw);
+  RawField field;
+  std::string part;
+  while (scanner.next(field)) {
+    if (field.name.size() >= 8 && equals_lower(field.name.substr(0, 8), "content-")) {
+      part.append(field.name).append(":").append(field.value).append("\n");
+    } else if (equals_lower(field.name, "mime-version")) {
+      part.append(field.name).append(":").append(field.value).append("\n");
+    }
+  }
+  const std::string_view body = scanner.rest();
+  part.reserve(part.size() + 1 + body.size());
+  part.append("\n").append(body);
+  return part;
+}
+
 }  // namespace
 
 model::Result<model::ParsedMessage> parse_message(std::string_view raw) {
@@ -179,8 +198,9 @@ model::Result<model::ParsedMessage> parse_message(std::string_view raw) {
 
   // GMime parses the body as a MIME part, not as a message: parse_headers() already read the
   // header fields, and GMime's message code would parse the address headers again, recursively
-  // (see gmime_support.cpp). Parsing a part, GMime would not skip an mbox line itself.
-  const std::string_view bytes = skip_preamble(raw);
+  // (see gmime_support.cpp). It is handed only the MIME fields of the top header block: building
+  // and freeing an object per Received: line was a third of the cost of a full parse.
+  const std::string bytes = mime_part_of(raw);
   GObjectPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size()));
   GObjectPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
   GObjectPtr<GMimeObject> body(g_mime_parser_construct_part(parser.get(), nullptr));

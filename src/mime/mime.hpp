@@ -25,6 +25,11 @@ namespace hiresync::mime {
 // (empty, binary, or not a message). A leading mbox "From " line is tolerated and ignored.
 model::Result<model::MessageHeaders> parse_headers(std::string_view raw);
 
+// Only the participants (From, Sender, Reply-To, To, Cc, Bcc): all that matching needs. The other
+// fields of the result stay empty; decoding them (subject charsets, dates, id lists) is left for
+// the messages that match. Same errors as parse_headers().
+model::Result<model::MessageHeaders> parse_participants(std::string_view raw);
+
 // Full message. The headers part equals what parse_headers() returns for the same input.
 model::Result<model::ParsedMessage> parse_message(std::string_view raw);
 

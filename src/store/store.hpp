@@ -8,7 +8,9 @@
 //  - User data travels only as bound parameters.
 //  - Not thread-safe: one Store object per thread (open one per worker; SQLite WAL lets them share
 //    the file).
-//  - Every write runs in a transaction: the caller's, when one is open (begin()), or its own.
+//  - Every write runs in a transaction: the caller's, when one is open (begin()), or its own. A
+//    failing method inside the caller's transaction may leave part of its writes there: the caller
+//    rolls back (destroys its Transaction) rather than commit.
 #pragma once
 
 #include <cstdint>
@@ -90,6 +92,8 @@ class Store {
 
   // Opens a (nested) transaction named for logs. See Transaction.
   virtual Result<std::unique_ptr<Transaction>> begin(std::string_view name) = 0;
+  // True while a transaction opened by begin() is open.
+  virtual bool in_transaction() const = 0;
 
   // --- contracts and users -------------------------------------------------------------------
   // Creates the contract named `name` or updates its settings. Idempotent. Returns its id.
