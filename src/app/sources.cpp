@@ -112,9 +112,10 @@ model::Status read_file(const std::string& path, std::string& buffer) {
     const ssize_t n = ::read(fd, buffer.data() + done, buffer.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      const std::string reason = std::strerror(errno);
+      std::string detail = path;
+      detail.append(": ").append(std::strerror(errno));
       ::close(fd);
-      return make_error(ErrorCode::kInvalidArgument, path + ": " + reason);
+      return make_error(ErrorCode::kInvalidArgument, std::move(detail));
     }
     if (n == 0) break;  // the file shrank while we read it
     done += static_cast<std::size_t>(n);

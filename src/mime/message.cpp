@@ -175,11 +175,9 @@ std::string mime_part_of(std::string_view raw) {
   RawField field;
   std::string part;
   while (scanner.next(field)) {
-    if (field.name.size() >= 8 && equals_lower(field.name.substr(0, 8), "content-")) {
-      part.append(field.name).append(":").append(field.value).append("\n");
-    } else if (equals_lower(field.name, "mime-version")) {
-      part.append(field.name).append(":").append(field.value).append("\n");
-    }
+    const bool mime_field = (field.name.size() >= 8 && equals_lower(field.name.substr(0, 8), "content-")) ||
+                            equals_lower(field.name, "mime-version");
+    if (mime_field) part.append(field.name).append(":").append(field.value).append("\n");
   }
   const std::string_view body = scanner.rest();
   part.reserve(part.size() + 1 + body.size());
