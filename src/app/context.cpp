@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <ostream>
 
 #include "match/canonical.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -75,6 +76,32 @@ model::Result<OwnerContext> load_owner(store::Store& store, const std::string& o
   ctx.scope.match.owner_address = ctx.user.email;
   ctx.scope.match.internal_domains = ctx.contract.settings.internal_domains;
   return ctx;
+}
+
+SessionOrExit open_owner_session(const std::string& db, const std::string& owner_email, const char* command,
+                                 std::ostream& err) {
+  SessionOrExit out;
+  auto store = open_store(db);
+  if (!store) {
+    err << command << ": cannot open the database " << db << ": " << store.error().detail << "\n";
+    out.exit_code = 1;
+    return out;
+  }
+  auto owner = load_owner(**store, owner_email);
+  if (!owner) {
+    err << command << ": " << owner.error().detail << "\n";
+    out.exit_code = owner.error().code == ErrorCode::kNotFound ? 2 : 1;
+    return out;
+  }
+  auto index = load_index(**store, owner->contract.id);
+  if (!index) {
+    err << command << ": cannot load candidates: " << index.error().detail << "\n";
+    out.exit_code = 1;
+    return out;
+  }
+  out.session =
+      std::make_unique<OwnerSession>(OwnerSession{std::move(*store), std::move(*owner), std::move(*index)});
+  return out;
 }
 
 }  // namespace hiresync::app

@@ -2,6 +2,7 @@
 // EMAIL", that user's contract, candidate index and mailbox scope.
 #pragma once
 
+#include <iosfwd>
 #include <memory>
 #include <string>
 
@@ -32,5 +33,22 @@ struct OwnerContext {
 // The user with this email, its contract, and its offline-import mailbox (provider "import",
 // created on first use). kNotFound (detail is a sentence for the user) when no such user exists.
 model::Result<OwnerContext> load_owner(store::Store& store, const std::string& owner_email);
+
+// Everything a command acting as a user's mailbox needs, in the order it must be destroyed.
+struct OwnerSession {
+  std::unique_ptr<store::Store> store;
+  OwnerContext owner;
+  match::CandidateIndex index;
+};
+
+// Opens the store at `db` and loads the owner and the candidate index of their contract. On
+// failure, writes "<command>: <what went wrong>" to `err` and returns the exit code to use:
+// 2 for an unknown owner, 1 for a database that cannot be opened or read.
+struct SessionOrExit {
+  std::unique_ptr<OwnerSession> session;  // null on failure
+  int exit_code = 0;
+};
+SessionOrExit open_owner_session(const std::string& db, const std::string& owner_email, const char* command,
+                                 std::ostream& err);
 
 }  // namespace hiresync::app

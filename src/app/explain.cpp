@@ -20,22 +20,11 @@ int run_explain(const CommonOptions& common, const ExplainOptions& options, std:
     err << "hiresync explain: " << st.error().detail << "\n";
     return 2;
   }
-  auto store = open_store(common.db);
-  if (!store) {
-    err << "hiresync explain: cannot open the database " << common.db << ": " << store.error().detail << "\n";
-    return 1;
-  }
-  auto owner = load_owner(**store, options.owner);
-  if (!owner) {
-    err << "hiresync explain: " << owner.error().detail << "\n";
-    return 2;
-  }
-  auto index = load_index(**store, owner->contract.id);
-  if (!index) {
-    err << "hiresync explain: cannot load candidates: " << index.error().detail << "\n";
-    return 1;
-  }
-  ingest::Ingestor ingestor(**store, *index, owner->scope);
+  auto opened = open_owner_session(common.db, options.owner, "hiresync explain", err);
+  if (!opened.session) return opened.exit_code;
+  OwnerSession& session = *opened.session;
+  auto& store = session.store;
+  ingest::Ingestor ingestor(*store, session.index, session.owner.scope);
 
   json results = json::array();
   for (const FoundMessage& found : split_messages(content)) {
@@ -52,7 +41,7 @@ int run_explain(const CommonOptions& common, const ExplainOptions& options, std:
     model::Reason reason = verdict.reason;
     if (reason == model::Reason::kMatched) {
       const std::string key = ingest::message_suppression_key(*headers, "");
-      auto erased = (*store)->is_suppressed("message", crypto::digest_hex(key));
+      auto erased = store->is_suppressed("message", crypto::digest_hex(key));
       if (erased && *erased && !key.empty()) reason = model::Reason::kErased;
     }
     r["subject"] = headers->subject;
@@ -68,7 +57,7 @@ int run_explain(const CommonOptions& common, const ExplainOptions& options, std:
               {"result", model::to_string(p.reason)},
               {"explanation", model::describe(p.reason)}};
       if (p.member_id != 0) {
-        auto m = (*store)->get_member(p.member_id);
+        auto m = store->get_member(p.member_id);
         if (m && !m->emails.empty()) pj["member"] = m->emails.front();
       }
       participants.push_back(std::move(pj));

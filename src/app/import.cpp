@@ -242,22 +242,11 @@ int run_import(const CommonOptions& common, const ImportOptions& options, std::o
     err << "hiresync import: " << files.error().detail << "\n";
     return 2;
   }
-  auto store = open_store(common.db);
-  if (!store) {
-    err << "hiresync import: cannot open the database " << common.db << ": " << store.error().detail << "\n";
-    return 1;
-  }
-  auto owner = load_owner(**store, options.owner);
-  if (!owner) {
-    err << "hiresync import: " << owner.error().detail << "\n";
-    return 2;
-  }
-  auto index = load_index(**store, owner->contract.id);
-  if (!index) {
-    err << "hiresync import: cannot load candidates: " << index.error().detail << "\n";
-    return 1;
-  }
-  ingest::Ingestor ingestor(**store, *index, owner->scope);
+  auto opened = open_owner_session(common.db, options.owner, "hiresync import", err);
+  if (!opened.session) return opened.exit_code;
+  OwnerSession& session = *opened.session;
+  auto& store = session.store;
+  ingest::Ingestor ingestor(*store, session.index, session.owner.scope);
 
   const unsigned threads = options.threads > 0
                                ? static_cast<unsigned>(options.threads)
@@ -289,7 +278,7 @@ int run_import(const CommonOptions& common, const ImportOptions& options, std::o
   // Ingests one prepared file. Returns false on a store error.
   auto ingest_file = [&](FileWork& work) -> bool {
     if (!tx) {
-      auto begun = (*store)->begin("import");
+      auto begun = store->begin("import");
       if (!begun) {
         err << "hiresync import: " << begun.error().detail << "\n";
         return false;
@@ -326,7 +315,7 @@ int run_import(const CommonOptions& common, const ImportOptions& options, std::o
           e.detail = std::move(r->detail);
           for (model::Id id : e.candidates) {
             if (first_email.count(id) != 0) continue;
-            auto m = (*store)->get_member(id);
+            auto m = store->get_member(id);
             first_email.emplace(id, m && !m->emails.empty() ? m->emails.front() : std::to_string(id));
           }
         }
@@ -362,8 +351,8 @@ int run_import(const CommonOptions& common, const ImportOptions& options, std::o
   } else {
     write_human(out, totals, entries, errors, first_email);
   }
-  (void)(*store)->audit("cli", "import", options.owner,
-                        std::to_string(totals.seen) + " seen, " + std::to_string(totals.synced) + " synced");
+  (void)store->audit("cli", "import", options.owner,
+                     std::to_string(totals.seen) + " seen, " + std::to_string(totals.synced) + " synced");
   if (!ok) return 1;
   return errors.empty() ? 0 : 1;
 }

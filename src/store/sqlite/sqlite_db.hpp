@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "model/result.hpp"
 
@@ -46,6 +47,9 @@ class Stmt {
   model::Result<bool> step();
   // Runs to completion, ignoring rows.
   model::Status run();
+  // Runs to completion, collecting column 0 of every row.
+  model::Result<std::vector<std::int64_t>> ints();
+  model::Result<std::vector<std::string>> texts();
 
   std::int64_t int_at(int col) const { return sqlite3_column_int64(stmt_, col); }
   std::string text_at(int col) const;

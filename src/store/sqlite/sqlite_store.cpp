@@ -328,13 +328,9 @@ Result<model::Member> SqliteStore::get_member(Id member_id) {
   }
   auto q = db_->prepare(kSelectMemberEmails);
   if (!q) return q.error();
-  q->bind_all(member_id);
-  for (;;) {
-    auto row = q->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    m.emails.push_back(q->text_at(0));
-  }
+  auto emails = q->bind_all(member_id).texts();
+  if (!emails) return emails.error();
+  m.emails = std::move(*emails);
   return m;
 }
 
@@ -397,15 +393,7 @@ Status SqliteStore::remove_candidate(Id project_id, Id member_id) {
 Result<std::vector<Id>> SqliteStore::saved_member_ids(Id contract_id) {
   auto q = db_->prepare(kSelectSavedMembers);
   if (!q) return q.error();
-  q->bind_all(contract_id);
-  std::vector<Id> out;
-  for (;;) {
-    auto row = q->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.push_back(q->int_at(0));
-  }
-  return out;
+  return q->bind_all(contract_id).ints();
 }
 
 // --- mailboxes -------------------------------------------------------------------------------

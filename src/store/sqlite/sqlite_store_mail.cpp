@@ -30,8 +30,11 @@ constexpr const char* kInsertActivity =
     " SELECT contract_id, ?2, id, owner_user_id, kind, direction, sent_at FROM messages WHERE id = ?1"
     " ON CONFLICT DO NOTHING";
 
-constexpr const char* kSelectThreadByKey =
-    "SELECT thread_id FROM thread_keys WHERE owner_user_id = ? AND member_id = ? AND key = ?";
+// Keys travel as one JSON array parameter (json_each): one statement per message rather than one
+// per key, as a mailing-list reply carries a dozen References.
+constexpr const char* kSelectThreadsByKeys =
+    "SELECT DISTINCT tk.thread_id FROM json_each(?3) k JOIN thread_keys tk"
+    " ON tk.owner_user_id = ?1 AND tk.member_id = ?2 AND tk.key = k.value ORDER BY tk.thread_id";
 constexpr const char* kInsertThread =
     "INSERT INTO threads(owner_user_id, member_id, contract_id, subject, created_at) VALUES (?, ?, ?, ?, ?)";
 constexpr const char* kMoveLinks = "UPDATE message_candidates SET thread_id = ?1 WHERE thread_id = ?2";
@@ -40,9 +43,9 @@ constexpr const char* kMergeThreadTime =
     "UPDATE threads SET last_message_at = MAX(last_message_at,"
     " (SELECT last_message_at FROM threads WHERE id = ?2)) WHERE id = ?1";
 constexpr const char* kDeleteThread = "DELETE FROM threads WHERE id = ?";
-constexpr const char* kInsertThreadKey =
-    "INSERT INTO thread_keys(owner_user_id, member_id, key, thread_id) VALUES (?, ?, ?, ?) ON CONFLICT DO "
-    "NOTHING";
+constexpr const char* kInsertThreadKeys =
+    "INSERT INTO thread_keys(owner_user_id, member_id, key, thread_id)"
+    " SELECT ?1, ?2, value, ?4 FROM json_each(?3) WHERE true ON CONFLICT DO NOTHING";
 constexpr const char* kTouchThread =
     "UPDATE threads SET last_message_at = MAX(last_message_at, ?) WHERE id = ?";
 constexpr const char* kSelectThreadsOf =
@@ -86,13 +89,9 @@ Result<std::optional<StoredMessageRef>> SqliteStore::find_message(Id mailbox_id,
   }
   auto q = db_->prepare(kSelectMessageMembers);
   if (!q) return q.error();
-  q->bind_all(ref.message_id);
-  for (;;) {
-    auto row = q->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    ref.member_ids.push_back(q->int_at(0));
-  }
+  auto members = q->bind_all(ref.message_id).ints();
+  if (!members) return members.error();
+  ref.member_ids = std::move(*members);
   return std::optional<StoredMessageRef>(std::move(ref));
 }
 
@@ -148,16 +147,9 @@ Status SqliteStore::link_candidate(Id message_id, Id member_id, Id thread_id) {
 
 Result<std::vector<Id>> SqliteStore::threads_with_keys(Id owner_user_id, Id member_id,
                                                        const std::vector<std::string>& keys) {
-  std::set<Id> found;
-  for (const auto& key : keys) {
-    auto q = db_->prepare(kSelectThreadByKey);
-    if (!q) return q.error();
-    q->bind_all(owner_user_id, member_id, key);
-    auto row = q->step();
-    if (!row) return row.error();
-    if (*row) found.insert(q->int_at(0));
-  }
-  return std::vector<Id>(found.begin(), found.end());
+  auto q = db_->prepare(kSelectThreadsByKeys);
+  if (!q) return q.error();
+  return q->bind_all(owner_user_id, member_id, nlohmann::json(keys).dump()).ints();
 }
 
 Result<Id> SqliteStore::create_thread(Id owner_user_id, Id member_id, Id contract_id,
@@ -185,14 +177,9 @@ Status SqliteStore::merge_thread(Id into, Id from) {
 
 Status SqliteStore::add_thread_keys(Id thread_id, Id owner_user_id, Id member_id,
                                     const std::vector<std::string>& keys) {
-  return in_tx("add_thread_keys", [&]() -> Status {
-    for (const auto& key : keys) {
-      auto q = db_->prepare(kInsertThreadKey);
-      if (!q) return q.error();
-      if (auto st = q->bind_all(owner_user_id, member_id, key, thread_id).run(); !st) return st;
-    }
-    return {};
-  });
+  auto q = db_->prepare(kInsertThreadKeys);
+  if (!q) return q.error();
+  return q->bind_all(owner_user_id, member_id, nlohmann::json(keys).dump(), thread_id).run();
 }
 
 Status SqliteStore::touch_thread(Id thread_id, std::int64_t message_time) {
@@ -219,15 +206,7 @@ Result<std::vector<ThreadSummary>> SqliteStore::threads_of(Id owner_user_id, Id 
 Result<std::vector<Id>> SqliteStore::thread_message_ids(Id thread_id) {
   auto q = db_->prepare(kSelectThreadMessages);
   if (!q) return q.error();
-  q->bind_all(thread_id);
-  std::vector<Id> out;
-  for (;;) {
-    auto row = q->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.push_back(q->int_at(0));
-  }
-  return out;
+  return q->bind_all(thread_id).ints();
 }
 
 Result<std::int64_t> SqliteStore::count_messages(Id mailbox_id) {
@@ -257,15 +236,7 @@ Result<bool> SqliteStore::is_suppressed(const std::string& kind, const std::stri
 Result<std::vector<std::string>> SqliteStore::suppressed_digests(const std::string& kind) {
   auto q = db_->prepare(kSelectSuppressions);
   if (!q) return q.error();
-  q->bind_all(kind);
-  std::vector<std::string> out;
-  for (;;) {
-    auto row = q->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.push_back(q->text_at(0));
-  }
-  return out;
+  return q->bind_all(kind).texts();
 }
 
 Result<std::vector<std::string>> SqliteStore::erase_messages_of(const std::vector<std::string>& canonicals,
@@ -275,13 +246,10 @@ Result<std::vector<std::string>> SqliteStore::erase_messages_of(const std::vecto
     auto collect = [&](const char* sql, auto param) -> Status {
       auto q = db_->prepare(sql);
       if (!q) return q.error();
-      q->bind_all(param);
-      for (;;) {
-        auto row = q->step();
-        if (!row) return row.error();
-        if (!*row) return {};
-        ids.insert(q->int_at(0));
-      }
+      auto found = q->bind_all(param).ints();
+      if (!found) return found.error();
+      ids.insert(found->begin(), found->end());
+      return {};
     };
     for (const auto& c : canonicals) {
       if (auto st = collect(kSelectMessagesByParticipant, c); !st) return st.error();
