@@ -97,13 +97,14 @@ def timed_run(argv, stdout_to_null):
     }
 
 
-def make_import(args, scratch):
-    """The hiresync import contender: fresh database per run, seeded untimed."""
+def make_import(args, scratch, name="import", seed_file=None, what=None):
+    """A hiresync import contender: fresh database per run, seeded untimed."""
+    seed_file = seed_file or args.seed
 
     def setup():
         run_dir = tempfile.mkdtemp(prefix="import-", dir=scratch)
         db = os.path.join(run_dir, "bench.db")
-        seed = subprocess.run([args.hiresync, "seed", "--db", db, args.seed], cwd=ROOT,
+        seed = subprocess.run([args.hiresync, "seed", "--db", db, seed_file], cwd=ROOT,
                               capture_output=True, text=True)
         if seed.returncode != 0:
             shutil.rmtree(run_dir, ignore_errors=True)
@@ -112,8 +113,8 @@ def make_import(args, scratch):
         return argv, lambda: shutil.rmtree(run_dir, ignore_errors=True)
 
     return Contender(
-        "import",
-        "`hiresync import --json` of the corpus into a fresh seeded SQLite db (stdout to /dev/null)",
+        name,
+        what or "`hiresync import --json` of the corpus into a fresh seeded SQLite db (stdout to /dev/null)",
         requires=[args.hiresync], setup=setup, stdout_to_null=True)
 
 
@@ -123,6 +124,9 @@ def contenders(args, scratch):
         Contender("floor", "read every file once (bench_floor)", [args.floor, args.corpus],
                   requires=[args.floor]),
         make_import(args, scratch),
+        make_import(args, scratch, "import-metadata-only", os.path.join(BENCH_DIR, "seed-no-candidates.json"),
+                    "the same import with no candidate saved to a project: every message stops at the "
+                    "metadata (participants-only) stage, so this is the cost of judging a mailbox"),
         Contender("python-compat32",
                   "Python email, policy.compat32: headers + walk parts, no body decoding (parse-only)",
                   [py, os.path.join(PEERS, "python_email.py"), "compat32", args.corpus],
@@ -285,8 +289,8 @@ def write_markdown(path, report):
             lines.append(f"| {c['name']} | {c['what']} | skipped: {c['skip_reason']} | | | | | | |")
             continue
         ratio = f"{s['median_s'] / floor['median_s']:.2f}" if floor else "n/a"
-        if c["name"] == "import" or c["name"] == "floor" or not imp:
-            speedup = "" if c["name"] in ("import", "floor") else "n/a"
+        if c["name"].startswith("import") or c["name"] == "floor" or not imp:
+            speedup = "" if c["name"].startswith("import") or c["name"] == "floor" else "n/a"
         else:
             speedup = f"{s['median_s'] / imp['median_s']:.1f}x"
         failed = f" ({s['failed_runs']} of {s['runs']} runs failed)" if s["failed_runs"] else ""

@@ -11,12 +11,11 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 apt_pkgs=(build-essential cmake pkg-config ninja-build
   libgmime-3.0-dev libglib2.0-dev libsqlite3-dev libsodium-dev libidn2-dev libjemalloc-dev
-  nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
+  nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev clang-format clang-tidy sqlite3 python3)
 # Node.js may come from Debian (nodejs + npm) or from another channel that already ships npm;
 # ask apt only when the commands are missing.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then apt_pkgs+=(nodejs npm); fi
-if [ "$level" = "bench" ]; then apt_pkgs+=(hyperfine); fi
 
 missing=()
 for p in "${apt_pkgs[@]}"; do

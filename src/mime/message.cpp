@@ -23,6 +23,7 @@
 #include "mime/gmime_support.hpp"
 #include "mime/header_scanner.hpp"
 #include "mime/mime.hpp"
+#include "mime/plain_body.hpp"
 #include "mime/utf8.hpp"
 
 namespace hiresync::mime {
@@ -188,6 +189,17 @@ std::string mime_part_of(std::string_view raw) {
 }  // namespace
 
 model::Result<model::ParsedMessage> parse_message(std::string_view raw) {
+  auto text = plain_text_body(raw);
+  if (!text) return parse_message_with_gmime(raw);
+  model::Result<model::MessageHeaders> headers = parse_headers(raw);
+  if (!headers.ok()) return headers.error();
+  model::ParsedMessage message;
+  message.headers = std::move(headers).value();
+  message.text = std::move(*text);
+  return message;
+}
+
+model::Result<model::ParsedMessage> parse_message_with_gmime(std::string_view raw) {
   model::Result<model::MessageHeaders> headers = parse_headers(raw);
   if (!headers.ok()) return headers.error();
 
