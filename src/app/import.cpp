@@ -342,17 +342,22 @@ int run_import(const CommonOptions& common, const ImportOptions& options, std::o
       progress.update(i + 1, synced_so_far, i + 1 == files->files.size());
     }
   }
+  const Totals totals = totals_of(entries);
+  if (ok) {
+    // Part of the last transaction when one is open, rather than a commit of its own.
+    auto audited =
+        store->audit("cli", "import", options.owner,
+                     std::to_string(totals.seen) + " seen, " + std::to_string(totals.synced) + " synced");
+    ok = audited.ok();
+  }
   if (ok) ok = commit();
   progress.finish();
 
-  const Totals totals = totals_of(entries);
   if (options.json) {
     write_json(out, totals, entries, errors, first_email);
   } else {
     write_human(out, totals, entries, errors, first_email);
   }
-  (void)store->audit("cli", "import", options.owner,
-                     std::to_string(totals.seen) + " seen, " + std::to_string(totals.synced) + " synced");
   if (!ok) return 1;
   return errors.empty() ? 0 : 1;
 }
