@@ -275,6 +275,38 @@ int run_import(const CommonOptions& common, const ImportOptions& options, std::o
     return st.ok();
   };
 
+  // Ingests one prepared message; std::nullopt on a store error (reported on `err`).
+  auto ingest_message = [&](PreparedMessage& pm) -> std::optional<Entry> {
+    Entry e;
+    e.source = std::move(pm.source);
+    if (!pm.incoming) {
+      ingestor.count_malformed();
+      e.status = "malformed";
+      e.reason = "malformed";
+      e.detail = std::move(pm.malformed_detail);
+      return e;
+    }
+    PreparedSource source(pm);
+    auto r = ingestor.ingest(*pm.incoming, pm.assessed, source);
+    if (!r) {
+      err << "hiresync import: " << e.source << ": " << r.error().detail << "\n";
+      return std::nullopt;
+    }
+    e.status = ingest::to_string(r->outcome);
+    if (r->outcome == ingest::Outcome::kSynced) ++synced_so_far;
+    e.candidates = r->member_ids;
+    if (r->outcome == ingest::Outcome::kSkipped || r->outcome == ingest::Outcome::kMalformed) {
+      e.reason = model::to_string(r->reason);
+    }
+    e.detail = std::move(r->detail);
+    for (model::Id id : e.candidates) {
+      if (first_email.count(id) != 0) continue;
+      auto m = store->get_member(id);
+      first_email.emplace(id, m && !m->emails.empty() ? m->emails.front() : std::to_string(id));
+    }
+    return e;
+  };
+
   // Ingests one prepared file. Returns false on a store error.
   auto ingest_file = [&](FileWork& work) -> bool {
     if (!tx) {
@@ -286,41 +318,14 @@ int run_import(const CommonOptions& common, const ImportOptions& options, std::o
       tx = std::move(*begun);
       tx_started = std::chrono::steady_clock::now();
     }
-    {
-      if (!work.read_error.empty()) {
-        errors.emplace_back(work.path, work.read_error);
-        return true;
-      }
-      for (PreparedMessage& pm : work.messages) {
-        Entry e;
-        e.source = std::move(pm.source);
-        if (!pm.incoming) {
-          ingestor.count_malformed();
-          e.status = "malformed";
-          e.reason = "malformed";
-          e.detail = std::move(pm.malformed_detail);
-        } else {
-          PreparedSource source(pm);
-          auto r = ingestor.ingest(*pm.incoming, pm.assessed, source);
-          if (!r) {
-            err << "hiresync import: " << e.source << ": " << r.error().detail << "\n";
-            return false;
-          }
-          e.status = ingest::to_string(r->outcome);
-          if (r->outcome == ingest::Outcome::kSynced) ++synced_so_far;
-          e.candidates = r->member_ids;
-          if (r->outcome == ingest::Outcome::kSkipped || r->outcome == ingest::Outcome::kMalformed) {
-            e.reason = model::to_string(r->reason);
-          }
-          e.detail = std::move(r->detail);
-          for (model::Id id : e.candidates) {
-            if (first_email.count(id) != 0) continue;
-            auto m = store->get_member(id);
-            first_email.emplace(id, m && !m->emails.empty() ? m->emails.front() : std::to_string(id));
-          }
-        }
-        entries.push_back(std::move(e));
-      }
+    if (!work.read_error.empty()) {
+      errors.emplace_back(work.path, work.read_error);
+      return true;
+    }
+    for (PreparedMessage& pm : work.messages) {
+      auto entry = ingest_message(pm);
+      if (!entry) return false;
+      entries.push_back(std::move(*entry));
     }
     if (std::chrono::steady_clock::now() - tx_started >= kCommitEvery) return commit();
     return true;
