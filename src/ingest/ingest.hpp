@@ -10,7 +10,7 @@
 //     or the file already read) and parsed; a parse failure -> `malformed` with the parser's reason.
 //  5. in one transaction: the message (visibility `private`, whatever the contract's InMail
 //     default), its participants and attachment metadata, and for each matched candidate a link
-//     into that candidate's thread (threading.hpp) plus a pipeline activity.
+//     into that candidate's thread (threading.hpp), which is its pipeline activity.
 // Idempotent: ingesting the same message again reports `duplicate` and writes nothing.
 #pragma once
 

@@ -144,8 +144,8 @@ class Store {
   // Inserts the message with its participants and attachment metadata. kConflict when
   // (mailbox, provider_message_id) exists. Does not link candidates (link_candidate does).
   virtual Result<Id> insert_message(const NewMessage& message) = 0;
-  // Links a stored message to a candidate within a thread and records the pipeline activity.
-  // Idempotent per (message, member).
+  // Links a stored message to a candidate within a thread: the candidate's pipeline activity
+  // (the pipeline_activity view reads links with their messages). Idempotent per (message, member).
   virtual Status link_candidate(Id message_id, Id member_id, Id thread_id) = 0;
 
   // Threads of (owner, member) that already carry any of `keys`, ascending ids.
@@ -172,7 +172,7 @@ class Store {
   virtual Result<bool> is_suppressed(const std::string& kind, const std::string& digest) = 0;
   virtual Result<std::vector<std::string>> suppressed_digests(const std::string& kind) = 0;
   // Deletes every message with a participant among `canonicals` or linked to `member_id` (0: none),
-  // with their links, activities and now-empty threads, in every contract. Returns, per deleted
+  // with their links and now-empty threads, in every contract. Returns, per deleted
   // message, the message-level key to suppress (RFC Message-ID, else provider id).
   virtual Result<std::vector<std::string>> erase_messages_of(const std::vector<std::string>& canonicals,
                                                              Id member_id) = 0;

@@ -194,6 +194,23 @@ TEST_F(StoreTest, MessagesAreUniquePerMailboxAndErasable) {
   auto found = s->find_message(mb->id, "mid:1@x");
   ASSERT_TRUE(found.ok() && found->has_value());
   EXPECT_EQ((*found)->member_ids, std::vector<Id>{a.member});
+  {
+    // The link is the candidate's pipeline activity.
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(raw,
+                       "SELECT member_id, direction, visibility FROM pipeline_activity WHERE message_id = ?",
+                       -1, &st, nullptr);
+    sqlite3_bind_int64(st, 1, id);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int64(st, 0), a.member);
+    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)), "inbound");
+    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 2)), "private");
+    EXPECT_EQ(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    sqlite3_close(raw);
+  }
 
   auto keys = s->erase_messages_of({"ann@example.org"}, a.member);
   ASSERT_TRUE(keys.ok());

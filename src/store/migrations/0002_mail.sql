@@ -49,7 +49,6 @@ CREATE TABLE messages (
   created_at INTEGER NOT NULL,
   UNIQUE (mailbox_id, provider_message_id)
 );
-CREATE INDEX messages_rfc_id ON messages(rfc_message_id);
 
 CREATE TABLE message_participants (
   message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
@@ -102,15 +101,10 @@ CREATE TABLE message_candidates (
 CREATE INDEX message_candidates_member ON message_candidates(member_id);
 CREATE INDEX message_candidates_thread ON message_candidates(thread_id);
 
-CREATE TABLE activities (
-  id INTEGER PRIMARY KEY,
-  contract_id INTEGER NOT NULL REFERENCES contracts(id) ON DELETE CASCADE,
-  member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
-  message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
-  owner_user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-  kind TEXT NOT NULL,
-  direction TEXT NOT NULL,
-  occurred_at INTEGER NOT NULL,
-  UNIQUE (message_id, member_id)
-);
-CREATE INDEX activities_contract_member ON activities(contract_id, member_id, occurred_at);
+-- Pipeline activity: every candidate link is an activity, dated by its message. A view, not a
+-- table: what a viewer may see depends on each message's owner and visibility, so the pipeline is
+-- read through messages anyway, and a second copy of the link could only drift from it.
+CREATE VIEW pipeline_activity AS
+  SELECT m.contract_id, mc.member_id, m.id AS message_id, m.owner_user_id, m.kind, m.direction,
+         m.visibility, m.subject, m.sent_at AS occurred_at
+  FROM message_candidates mc JOIN messages m ON m.id = mc.message_id;

@@ -25,11 +25,6 @@ constexpr const char* kInsertAttachment =
 constexpr const char* kInsertLink =
     "INSERT INTO message_candidates(message_id, member_id, thread_id) VALUES (?, ?, ?) ON CONFLICT DO "
     "NOTHING";
-constexpr const char* kInsertActivity =
-    "INSERT INTO activities(contract_id, member_id, message_id, owner_user_id, kind, direction, occurred_at)"
-    " SELECT contract_id, ?2, id, owner_user_id, kind, direction, sent_at FROM messages WHERE id = ?1"
-    " ON CONFLICT DO NOTHING";
-
 // Keys travel as one JSON array parameter (json_each): one statement per message rather than one
 // per key, as a mailing-list reply carries a dozen References.
 constexpr const char* kSelectThreadsByKeys =
@@ -135,14 +130,9 @@ Result<Id> SqliteStore::insert_message(const NewMessage& m) {
 }
 
 Status SqliteStore::link_candidate(Id message_id, Id member_id, Id thread_id) {
-  return in_tx("link_candidate", [&]() -> Status {
-    auto link = db_->prepare(kInsertLink);
-    if (!link) return link.error();
-    if (auto st = link->bind_all(message_id, member_id, thread_id).run(); !st) return st;
-    auto act = db_->prepare(kInsertActivity);
-    if (!act) return act.error();
-    return act->bind_all(message_id, member_id).run();
-  });
+  auto link = db_->prepare(kInsertLink);
+  if (!link) return link.error();
+  return link->bind_all(message_id, member_id, thread_id).run();
 }
 
 Result<std::vector<Id>> SqliteStore::threads_with_keys(Id owner_user_id, Id member_id,
