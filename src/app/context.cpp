@@ -43,6 +43,9 @@ model::Result<match::CandidateIndex> load_index(store::Store& store, model::Id c
   auto erased = store.suppressed_digests("address");
   if (!erased) return erased.error();
   for (auto& digest : *erased) index.suppress_digest(std::move(digest));
+  auto erased_messages = store.suppressed_digests("message");
+  if (!erased_messages) return erased_messages.error();
+  for (auto& digest : *erased_messages) index.suppress_message_digest(std::move(digest));
   return index;
 }
 

@@ -6,7 +6,6 @@
 #include "app/commands.hpp"
 #include "app/context.hpp"
 #include "app/sources.hpp"
-#include "crypto/crypto.hpp"
 #include "mime/mime.hpp"
 
 namespace hiresync::app {
@@ -41,8 +40,7 @@ int run_explain(const CommonOptions& common, const ExplainOptions& options, std:
     model::Reason reason = verdict.reason;
     if (reason == model::Reason::kMatched) {
       const std::string key = ingest::message_suppression_key(*headers, "");
-      auto erased = store->is_suppressed("message", crypto::digest_hex(key));
-      if (erased && *erased && !key.empty()) reason = model::Reason::kErased;
+      if (!key.empty() && session.index.is_message_suppressed(key)) reason = model::Reason::kErased;
     }
     r["subject"] = headers->subject;
     r["message_id"] = headers->message_id;

@@ -2,7 +2,6 @@
 
 #include <chrono>
 
-#include "crypto/crypto.hpp"
 #include "ingest/threading.hpp"
 #include "mime/mime.hpp"
 
@@ -68,9 +67,7 @@ model::Result<IngestResult> Ingestor::ingest(const IncomingMessage& message,
   }
 
   const std::string key = message_suppression_key(message.headers, message.provider_message_id);
-  auto erased = store_.is_suppressed("message", crypto::digest_hex(key));
-  if (!erased) return erased.error();
-  if (*erased) {
+  if (index_.is_message_suppressed(key)) {
     result.outcome = Outcome::kSkipped;
     result.reason = Reason::kErased;
     count(result);

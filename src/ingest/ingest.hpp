@@ -5,7 +5,7 @@
 //  1. assess: the matching rules (match/rules.hpp) on the header participants only.
 //  2. not matched: nothing is stored; the message is counted under its reason.
 //  3. matched: if (mailbox, provider message id) is stored already -> `duplicate`, nothing changes.
-//     If the message was erased under GDPR -> skipped `erased`.
+//     If the message was erased under GDPR (the index knows its suppression) -> skipped `erased`.
 //  4. only now is the full content asked of the MessageSource (the provider's "full"/"raw" fetch,
 //     or the file already read) and parsed; a parse failure -> `malformed` with the parser's reason.
 //  5. in one transaction: the message (visibility `private`, whatever the contract's InMail

@@ -221,7 +221,7 @@ TEST_F(IngestTest, AProviderThreadIdWinsOverHeaders) {
 }
 
 TEST_F(IngestTest, AnErasedMessageIsSkippedAsErased) {
-  ASSERT_TRUE(store_->add_suppression("message", crypto::digest_hex("gone@x")).ok());
+  index_.suppress_message_digest(crypto::digest_hex("gone@x"));
   auto r = run(mail("ann@example.org", "rita@acme.com", "gone@x"));
   EXPECT_EQ(r.outcome, Outcome::kSkipped);
   EXPECT_EQ(r.reason, model::Reason::kErased);

@@ -62,6 +62,15 @@ void CandidateIndex::suppress_address(const std::string& canonical) {
 
 void CandidateIndex::suppress_digest(std::string digest_hex) { suppressed_.insert(std::move(digest_hex)); }
 
+void CandidateIndex::suppress_message_digest(std::string digest_hex) {
+  suppressed_messages_.insert(std::move(digest_hex));
+}
+
+bool CandidateIndex::is_message_suppressed(std::string_view key) const {
+  if (suppressed_messages_.empty()) return false;
+  return suppressed_messages_.find(crypto::digest_hex(key)) != suppressed_messages_.end();
+}
+
 const IndexedMember* CandidateIndex::find(std::string_view canonical) const {
   auto owner = member_of_.find(canonical);
   if (owner == member_of_.end()) return nullptr;

@@ -1,6 +1,6 @@
 // The in-memory candidate index of one contract: which canonical address belongs to which member,
 // each member's email_discovery, which members are saved to at least one project of the contract,
-// and which addresses are suppressed by a GDPR erasure. Matching consults only this index, so
+// and which addresses and messages are suppressed by a GDPR erasure. Matching consults only this index, so
 // it never touches the store on the hot path.
 //
 // The index is kept current by its owner (ingest/app) calling the mutators whenever members,
@@ -55,6 +55,14 @@ class CandidateIndex {
   // The member owning a canonical address, or nullptr. The pointer is valid until the next mutation.
   const IndexedMember* find(std::string_view canonical) const;
 
+  // Marks a message as erased, by the digest of its suppression key (ingest::message_suppression_key:
+  // its RFC Message-ID, else its provider id), as the store keeps it. Idempotent.
+  void suppress_message_digest(std::string digest_hex);
+
+  // True when the message with this suppression key was erased. Costs a SHA-256 of the key when any
+  // message suppression exists, nothing otherwise.
+  bool is_message_suppressed(std::string_view key) const;
+
   // True when the canonical address was erased. Costs a SHA-256 of the address when any
   // suppression exists, nothing otherwise.
   bool is_suppressed(std::string_view canonical) const;
@@ -79,7 +87,8 @@ class CandidateIndex {
   // The rare addresses listed by more than one member: canonical -> the other (non-owning) members.
   StringMap<std::vector<model::Id>> also_listed_by_;
   std::unordered_set<model::Id> saved_;
-  std::unordered_set<std::string, StringHash, std::equal_to<>> suppressed_;  // digests
+  std::unordered_set<std::string, StringHash, std::equal_to<>> suppressed_;           // address digests
+  std::unordered_set<std::string, StringHash, std::equal_to<>> suppressed_messages_;  // key digests
 };
 
 }  // namespace hiresync::match

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "crypto/crypto.hpp"
 #include "match/candidate_index.hpp"
 #include "match/canonical.hpp"
 #include "match/rules.hpp"
@@ -24,6 +25,16 @@ std::string canon(std::string_view address) {
 }
 
 // ---- canonical_address ----------------------------------------------------------------------------
+
+TEST(CandidateIndexSuppression, ErasedMessagesAreKnownByTheDigestOfTheirKey) {
+  CandidateIndex index;
+  EXPECT_FALSE(index.is_message_suppressed("a@x.org"));
+  index.suppress_message_digest(crypto::digest_hex("a@x.org"));
+  EXPECT_TRUE(index.is_message_suppressed("a@x.org"));
+  EXPECT_FALSE(index.is_message_suppressed("b@x.org"));
+  // Addresses and messages are separate: an erased message id is not an erased address.
+  EXPECT_FALSE(index.is_suppressed("a@x.org"));
+}
 
 TEST(CanonicalAddress, TrimsAndLowercases) {
   EXPECT_EQ(canon("  <Bob.Smith@Example.COM>\t"), "bob.smith@example.com");
