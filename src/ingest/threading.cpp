@@ -30,8 +30,9 @@ model::Result<model::Id> resolve_thread(store::Store& store, model::Id owner_use
   auto found = store.threads_with_keys(owner_user_id, member_id, keys);
   if (!found) return found.error();
   model::Id thread = 0;
-  if (found->empty()) {
-    auto created = store.create_thread(owner_user_id, member_id, contract_id, subject);
+  const bool is_new = found->empty();
+  if (is_new) {
+    auto created = store.create_thread(owner_user_id, member_id, contract_id, subject, message_time);
     if (!created) return created.error();
     thread = *created;
   } else {
@@ -41,7 +42,9 @@ model::Result<model::Id> resolve_thread(store::Store& store, model::Id owner_use
     }
   }
   if (auto st = store.add_thread_keys(thread, owner_user_id, member_id, keys); !st) return st.error();
-  if (auto st = store.touch_thread(thread, message_time); !st) return st.error();
+  if (!is_new) {
+    if (auto st = store.touch_thread(thread, message_time); !st) return st.error();
+  }
   return thread;
 }
 

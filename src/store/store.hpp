@@ -151,8 +151,9 @@ class Store {
   // Threads of (owner, member) that already carry any of `keys`, ascending ids.
   virtual Result<std::vector<Id>> threads_with_keys(Id owner_user_id, Id member_id,
                                                     const std::vector<std::string>& keys) = 0;
-  virtual Result<Id> create_thread(Id owner_user_id, Id member_id, Id contract_id,
-                                   const std::string& subject) = 0;
+  // A new thread whose last message is from `last_message_at`.
+  virtual Result<Id> create_thread(Id owner_user_id, Id member_id, Id contract_id, const std::string& subject,
+                                   std::int64_t last_message_at) = 0;
   // Moves every message link and key of `from` into `into` and deletes `from`.
   virtual Status merge_thread(Id into, Id from) = 0;
   // Adds keys to the thread (existing ones are ignored) and refreshes its last_message_at.

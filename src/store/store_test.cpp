@@ -189,7 +189,7 @@ TEST_F(StoreTest, MessagesAreUniquePerMailboxAndErasable) {
   m.content.attachments = {{"cv.pdf", "application/pdf", 1234}};
   const Id id = *s->insert_message(m);
   EXPECT_EQ(s->insert_message(m).error().code, model::ErrorCode::kConflict);
-  const Id thread = *s->create_thread(a.user, a.member, a.contract, "Hello");
+  const Id thread = *s->create_thread(a.user, a.member, a.contract, "Hello", 100);
   ASSERT_TRUE(s->link_candidate(id, a.member, thread).ok());
   auto found = s->find_message(mb->id, "mid:1@x");
   ASSERT_TRUE(found.ok() && found->has_value());
@@ -222,8 +222,8 @@ TEST_F(StoreTest, MessagesAreUniquePerMailboxAndErasable) {
 TEST_F(StoreTest, MergingThreadsKeepsTheOlderIdAndMovesEverything) {
   auto s = open();
   auto a = seed(*s);
-  const Id t1 = *s->create_thread(a.user, a.member, a.contract, "One");
-  const Id t2 = *s->create_thread(a.user, a.member, a.contract, "Two");
+  const Id t1 = *s->create_thread(a.user, a.member, a.contract, "One", 100);
+  const Id t2 = *s->create_thread(a.user, a.member, a.contract, "Two", 200);
   ASSERT_TRUE(s->add_thread_keys(t1, a.user, a.member, {"m:a"}).ok());
   ASSERT_TRUE(s->add_thread_keys(t2, a.user, a.member, {"m:b"}).ok());
   ASSERT_TRUE(s->merge_thread(t1, t2).ok());

@@ -162,7 +162,8 @@ Result<std::unique_ptr<Transaction>> SqliteStore::begin(std::string_view name) {
 Result<Id> SqliteStore::upsert_contract(const std::string& name, const model::ContractSettings& settings) {
   auto q = db_->prepare(kUpsertContract);
   if (!q) return q.error();
-  const std::string domains = nlohmann::json(settings.internal_domains).dump();
+  const std::string domains = nlohmann::json(settings.internal_domains)
+                                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   q->bind_all(name, model::to_string(settings.email_provider),
               model::to_string(settings.inmail_default_visibility), domains, unix_now());
   auto row = q->step();

@@ -52,8 +52,8 @@ class SqliteStore final : public Store {
   Status link_candidate(Id message_id, Id member_id, Id thread_id) override;
   Result<std::vector<Id>> threads_with_keys(Id owner_user_id, Id member_id,
                                             const std::vector<std::string>& keys) override;
-  Result<Id> create_thread(Id owner_user_id, Id member_id, Id contract_id,
-                           const std::string& subject) override;
+  Result<Id> create_thread(Id owner_user_id, Id member_id, Id contract_id, const std::string& subject,
+                           std::int64_t last_message_at) override;
   Status merge_thread(Id into, Id from) override;
   Status add_thread_keys(Id thread_id, Id owner_user_id, Id member_id,
                          const std::vector<std::string>& keys) override;

@@ -17,9 +17,10 @@ constexpr const char* kInsertMessage =
     "INSERT INTO messages(mailbox_id, owner_user_id, contract_id, provider_message_id, provider_thread_id,"
     " rfc_message_id, in_reply_to, refs, kind, direction, visibility, subject, sent_at, text_body, html_body,"
     " snippet, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-constexpr const char* kInsertParticipant =
+// All participants of a message in one statement: a JSON array of [role, name, email, canonical].
+constexpr const char* kInsertParticipants =
     "INSERT INTO message_participants(message_id, position, role, name, email, canonical)"
-    " VALUES (?, ?, ?, ?, ?, ?)";
+    " SELECT ?1, key, value->>0, value->>1, value->>2, value->>3 FROM json_each(?2)";
 constexpr const char* kInsertAttachment =
     "INSERT INTO attachments(message_id, position, filename, content_type, size) VALUES (?, ?, ?, ?, ?)";
 constexpr const char* kInsertLink =
@@ -31,7 +32,8 @@ constexpr const char* kSelectThreadsByKeys =
     "SELECT DISTINCT tk.thread_id FROM json_each(?3) k JOIN thread_keys tk"
     " ON tk.owner_user_id = ?1 AND tk.member_id = ?2 AND tk.key = k.value ORDER BY tk.thread_id";
 constexpr const char* kInsertThread =
-    "INSERT INTO threads(owner_user_id, member_id, contract_id, subject, created_at) VALUES (?, ?, ?, ?, ?)";
+    "INSERT INTO threads(owner_user_id, member_id, contract_id, subject, last_message_at, created_at)"
+    " VALUES (?, ?, ?, ?, ?, ?)";
 constexpr const char* kMoveLinks = "UPDATE message_candidates SET thread_id = ?1 WHERE thread_id = ?2";
 constexpr const char* kMoveKeys = "UPDATE thread_keys SET thread_id = ?1 WHERE thread_id = ?2";
 constexpr const char* kMergeThreadTime =
@@ -68,6 +70,12 @@ constexpr const char* kDeleteEmptyThreads =
     "DELETE FROM threads WHERE NOT EXISTS (SELECT 1 FROM message_candidates mc WHERE mc.thread_id = "
     "threads.id)";
 
+// JSON text for a parameter. Invalid UTF-8 (there should be none: the MIME layer repairs it) is
+// replaced rather than thrown: no exception leaves the store.
+std::string json_text(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace
 
 Result<std::optional<StoredMessageRef>> SqliteStore::find_message(Id mailbox_id,
@@ -101,21 +109,23 @@ Result<Id> SqliteStore::insert_message(const NewMessage& m) {
     } else {
       q->bind(5, m.provider_thread_id);
     }
-    q->bind(6, h.message_id).bind(7, h.in_reply_to).bind(8, nlohmann::json(h.references).dump());
+    q->bind(6, h.message_id).bind(7, h.in_reply_to).bind(8, json_text(nlohmann::json(h.references)));
     q->bind(9, m.kind).bind(10, model::to_string(m.direction)).bind(11, model::to_string(m.visibility));
     q->bind(12, h.subject).bind(13, h.date).bind(14, m.content.text).bind(15, m.content.html);
     q->bind(16, m.snippet).bind(17, unix_now());
     if (auto st = q->run(); !st) return st.error();
     const Id id = db_->last_insert_id();
 
-    for (std::size_t i = 0; i < h.participants.size(); ++i) {
-      const auto& p = h.participants[i];
-      auto ins = db_->prepare(kInsertParticipant);
+    if (!h.participants.empty()) {
+      nlohmann::json rows = nlohmann::json::array();
+      for (std::size_t i = 0; i < h.participants.size(); ++i) {
+        const auto& p = h.participants[i];
+        rows.push_back({model::to_string(p.role), p.address.name, p.address.email,
+                        i < m.participant_canonicals.size() ? m.participant_canonicals[i] : ""});
+      }
+      auto ins = db_->prepare(kInsertParticipants);
       if (!ins) return ins.error();
-      const std::string canonical = i < m.participant_canonicals.size() ? m.participant_canonicals[i] : "";
-      ins->bind_all(id, static_cast<std::int64_t>(i), model::to_string(p.role), p.address.name,
-                    p.address.email, canonical);
-      if (auto st = ins->run(); !st) return st.error();
+      if (auto st = ins->bind_all(id, json_text(rows)).run(); !st) return st.error();
     }
     for (std::size_t i = 0; i < m.content.attachments.size(); ++i) {
       const auto& a = m.content.attachments[i];
@@ -139,15 +149,18 @@ Result<std::vector<Id>> SqliteStore::threads_with_keys(Id owner_user_id, Id memb
                                                        const std::vector<std::string>& keys) {
   auto q = db_->prepare(kSelectThreadsByKeys);
   if (!q) return q.error();
-  return q->bind_all(owner_user_id, member_id, nlohmann::json(keys).dump()).ints();
+  return q->bind_all(owner_user_id, member_id, json_text(nlohmann::json(keys))).ints();
 }
 
 Result<Id> SqliteStore::create_thread(Id owner_user_id, Id member_id, Id contract_id,
-                                      const std::string& subject) {
+                                      const std::string& subject, std::int64_t last_message_at) {
   auto q = db_->prepare(kInsertThread);
   if (!q) return q.error();
-  if (auto st = q->bind_all(owner_user_id, member_id, contract_id, subject, unix_now()).run(); !st)
+  if (auto st =
+          q->bind_all(owner_user_id, member_id, contract_id, subject, last_message_at, unix_now()).run();
+      !st) {
     return st.error();
+  }
   return db_->last_insert_id();
 }
 
@@ -169,7 +182,7 @@ Status SqliteStore::add_thread_keys(Id thread_id, Id owner_user_id, Id member_id
                                     const std::vector<std::string>& keys) {
   auto q = db_->prepare(kInsertThreadKeys);
   if (!q) return q.error();
-  return q->bind_all(owner_user_id, member_id, nlohmann::json(keys).dump(), thread_id).run();
+  return q->bind_all(owner_user_id, member_id, json_text(nlohmann::json(keys)), thread_id).run();
 }
 
 Status SqliteStore::touch_thread(Id thread_id, std::int64_t message_time) {
