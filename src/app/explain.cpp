@@ -14,11 +14,13 @@ using nlohmann::json;
 
 int run_explain(const CommonOptions& common, const ExplainOptions& options, std::ostream& out,
                 std::ostream& err) {
-  std::string content;
-  if (auto st = read_file(options.file, content); !st) {
-    err << "hiresync explain: " << st.error().detail << "\n";
+  std::string buffer;
+  auto read = read_file(options.file, buffer);
+  if (!read) {
+    err << "hiresync explain: " << read.error().detail << "\n";
     return 2;
   }
+  const std::string_view content = *read;
   auto opened = open_owner_session(common.db, options.owner, "hiresync explain", err);
   if (!opened.session) return opened.exit_code;
   OwnerSession& session = *opened.session;

@@ -76,11 +76,12 @@ std::string provider_id_for(const model::MessageHeaders& h, std::string_view raw
 }
 
 void prepare_file(FileWork& work, const ingest::Ingestor& ingestor, std::string& buffer) {
-  if (auto st = read_file(work.path, buffer); !st) {
-    work.read_error = st.error().detail;
+  auto content = read_file(work.path, buffer);
+  if (!content) {
+    work.read_error = content.error().detail;
     return;
   }
-  for (const FoundMessage& found : split_messages(buffer)) {
+  for (const FoundMessage& found : split_messages(*content)) {
     PreparedMessage pm;
     pm.source = source_label(work.path, found);
     // Metadata first: the participants are all the rules need. Everything else is read only for

@@ -75,6 +75,24 @@ std::string_view line_at(std::string_view s, std::size_t pos) {
   return s.substr(pos, end == std::string_view::npos ? s.size() - pos : end - pos);
 }
 
+// Offset of the next "\n\nFrom " at or after `from`, or npos. Scans for the rare 'F' with memchr
+// (vectorized) and checks around it: memmem's generic search, or find() stopping at every '\n',
+// cost more than the rest of reading an unmatched message.
+std::size_t find_separator(std::string_view content, std::size_t from) {
+  constexpr std::string_view kFrom = "From ";
+  std::size_t pos = from + 2;  // the 'F' follows two newlines
+  while (pos < content.size()) {
+    const void* f = std::memchr(content.data() + pos, 'F', content.size() - pos);
+    if (f == nullptr) return std::string_view::npos;
+    pos = static_cast<std::size_t>(static_cast<const char*>(f) - content.data());
+    if (content[pos - 1] == '\n' && content[pos - 2] == '\n' && content.substr(pos, kFrom.size()) == kFrom) {
+      return pos - 2;
+    }
+    ++pos;
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace
 
 model::Result<Inputs> expand_inputs(const std::vector<std::string>& args) {
@@ -97,7 +115,7 @@ model::Result<Inputs> expand_inputs(const std::vector<std::string>& args) {
   return out;
 }
 
-model::Status read_file(const std::string& path, std::string& buffer) {
+model::Result<std::string_view> read_file(const std::string& path, std::string& buffer) {
   // O_NONBLOCK: a FIFO or device must not hang the import; for regular files it changes nothing.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return make_error(ErrorCode::kInvalidArgument, path + ": " + std::strerror(errno));
@@ -106,10 +124,11 @@ model::Status read_file(const std::string& path, std::string& buffer) {
     ::close(fd);
     return make_error(ErrorCode::kInvalidArgument, path + ": not a regular file");
   }
-  buffer.resize(static_cast<std::size_t>(st.st_size));
+  const auto size = static_cast<std::size_t>(st.st_size);
+  if (buffer.size() < size) buffer.resize(size);
   std::size_t done = 0;
-  while (done < buffer.size()) {
-    const ssize_t n = ::read(fd, buffer.data() + done, buffer.size() - done);
+  while (done < size) {
+    const ssize_t n = ::read(fd, buffer.data() + done, size - done);
     if (n < 0) {
       if (errno == EINTR) continue;
       std::string detail = path;
@@ -120,9 +139,8 @@ model::Status read_file(const std::string& path, std::string& buffer) {
     if (n == 0) break;  // the file shrank while we read it
     done += static_cast<std::size_t>(n);
   }
-  buffer.resize(done);
   ::close(fd);
-  return {};
+  return std::string_view(buffer.data(), done);
 }
 
 std::vector<FoundMessage> split_messages(std::string_view content) {
@@ -135,12 +153,8 @@ std::vector<FoundMessage> split_messages(std::string_view content) {
   start = start == std::string_view::npos ? content.size() : start + 1;
   std::size_t search = start;
   for (;;) {
-    // memmem, not string_view::find: find() stops at every '\n' of the body to compare.
-    constexpr std::string_view kSeparator = "\n\nFrom ";
-    const void* found =
-        ::memmem(content.data() + search, content.size() - search, kSeparator.data(), kSeparator.size());
-    if (found == nullptr) break;
-    const std::size_t hit = static_cast<std::size_t>(static_cast<const char*>(found) - content.data());
+    const std::size_t hit = find_separator(content, search);
+    if (hit == std::string_view::npos) break;
     const std::size_t line_start = hit + 2;
     if (!looks_like_separator(line_at(content, line_start))) {
       search = line_start;

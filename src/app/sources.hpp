@@ -23,9 +23,11 @@ struct Inputs {
 // skipped). Errors: kInvalidArgument naming the first path that does not exist.
 model::Result<Inputs> expand_inputs(const std::vector<std::string>& args);
 
-// Reads a whole file into `buffer` (reused across calls to avoid reallocation).
+// Reads a whole file into `buffer` and returns a view of the bytes read. The buffer is scratch
+// space that only grows (never cleared nor shrunk, so reusing it for thousands of files costs
+// nothing); the view is valid until the next call with the same buffer.
 // kInvalidArgument with the OS reason ("Permission denied") when it cannot be read.
-model::Status read_file(const std::string& path, std::string& buffer);
+model::Result<std::string_view> read_file(const std::string& path, std::string& buffer);
 
 // One message found in a file: a view into the file's buffer.
 struct FoundMessage {
