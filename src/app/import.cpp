@@ -16,11 +16,11 @@
 
 #include "app/commands.hpp"
 #include "app/context.hpp"
-#include "app/json_text.hpp"
 #include "app/ordered_pool.hpp"
 #include "app/sources.hpp"
 #include "crypto/crypto.hpp"
 #include "mime/mime.hpp"
+#include "model/json_text.hpp"
 
 namespace hiresync::app {
 
@@ -165,7 +165,7 @@ void write_json(std::ostream& out, const Totals& t, const std::vector<Entry>& en
   for (const auto& [reason, n] : t.skipped) {
     if (!first) s += ',';
     first = false;
-    append_json_string(s, reason);
+    model::append_json_string(s, reason);
     s += ':' + std::to_string(n);
   }
   s += "},\"messages\":[";
@@ -173,22 +173,22 @@ void write_json(std::ostream& out, const Totals& t, const std::vector<Entry>& en
     const Entry& e = entries[i];
     if (i > 0) s += ',';
     s += "{\"source\":";
-    append_json_string(s, e.source);
+    model::append_json_string(s, e.source);
     s += ",\"status\":";
-    append_json_string(s, e.status);
+    model::append_json_string(s, e.status);
     s += ",\"candidates\":[";
     for (std::size_t k = 0; k < e.candidates.size(); ++k) {
       if (k > 0) s += ',';
-      append_json_string(s, first_email.at(e.candidates[k]));
+      model::append_json_string(s, first_email.at(e.candidates[k]));
     }
     s += ']';
     if (!e.reason.empty()) {
       s += ",\"reason\":";
-      append_json_string(s, e.reason);
+      model::append_json_string(s, e.reason);
     }
     if (!e.detail.empty()) {
       s += ",\"detail\":";
-      append_json_string(s, e.detail);
+      model::append_json_string(s, e.detail);
     }
     s += '}';
   }
@@ -198,9 +198,9 @@ void write_json(std::ostream& out, const Totals& t, const std::vector<Entry>& en
     for (std::size_t i = 0; i < errors.size(); ++i) {
       if (i > 0) s += ',';
       s += "{\"source\":";
-      append_json_string(s, errors[i].first);
+      model::append_json_string(s, errors[i].first);
       s += ",\"error\":";
-      append_json_string(s, errors[i].second);
+      model::append_json_string(s, errors[i].second);
       s += '}';
     }
     s += ']';

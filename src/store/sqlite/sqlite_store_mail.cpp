@@ -1,8 +1,8 @@
 // SqliteStore: messages, threads, GDPR erasure and suppression.
 #include <algorithm>
-#include <nlohmann/json.hpp>
 #include <set>
 
+#include "model/json_text.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace hiresync::store {
@@ -70,12 +70,6 @@ constexpr const char* kDeleteEmptyThreads =
     "DELETE FROM threads WHERE NOT EXISTS (SELECT 1 FROM message_candidates mc WHERE mc.thread_id = "
     "threads.id)";
 
-// JSON text for a parameter. Invalid UTF-8 (there should be none: the MIME layer repairs it) is
-// replaced rather than thrown: no exception leaves the store.
-std::string json_text(const nlohmann::json& value) {
-  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 }  // namespace
 
 Result<std::optional<StoredMessageRef>> SqliteStore::find_message(Id mailbox_id,
@@ -109,7 +103,7 @@ Result<Id> SqliteStore::insert_message(const NewMessage& m) {
     } else {
       q->bind(5, m.provider_thread_id);
     }
-    q->bind(6, h.message_id).bind(7, h.in_reply_to).bind(8, json_text(nlohmann::json(h.references)));
+    q->bind(6, h.message_id).bind(7, h.in_reply_to).bind(8, model::json_string_array(h.references));
     q->bind(9, m.kind).bind(10, model::to_string(m.direction)).bind(11, model::to_string(m.visibility));
     q->bind(12, h.subject).bind(13, h.date).bind(14, m.content.text).bind(15, m.content.html);
     q->bind(16, m.snippet).bind(17, unix_now());
@@ -117,15 +111,24 @@ Result<Id> SqliteStore::insert_message(const NewMessage& m) {
     const Id id = db_->last_insert_id();
 
     if (!h.participants.empty()) {
-      nlohmann::json rows = nlohmann::json::array();
+      std::string rows = "[";
       for (std::size_t i = 0; i < h.participants.size(); ++i) {
         const auto& p = h.participants[i];
-        rows.push_back({model::to_string(p.role), p.address.name, p.address.email,
-                        i < m.participant_canonicals.size() ? m.participant_canonicals[i] : ""});
+        rows += i > 0 ? ",[" : "[";
+        model::append_json_string(rows, model::to_string(p.role));
+        rows.push_back(',');
+        model::append_json_string(rows, p.address.name);
+        rows.push_back(',');
+        model::append_json_string(rows, p.address.email);
+        rows.push_back(',');
+        model::append_json_string(rows,
+                                  i < m.participant_canonicals.size() ? m.participant_canonicals[i] : "");
+        rows.push_back(']');
       }
+      rows.push_back(']');
       auto ins = db_->prepare(kInsertParticipants);
       if (!ins) return ins.error();
-      if (auto st = ins->bind_all(id, json_text(rows)).run(); !st) return st.error();
+      if (auto st = ins->bind_all(id, rows).run(); !st) return st.error();
     }
     for (std::size_t i = 0; i < m.content.attachments.size(); ++i) {
       const auto& a = m.content.attachments[i];
@@ -149,7 +152,7 @@ Result<std::vector<Id>> SqliteStore::threads_with_keys(Id owner_user_id, Id memb
                                                        const std::vector<std::string>& keys) {
   auto q = db_->prepare(kSelectThreadsByKeys);
   if (!q) return q.error();
-  return q->bind_all(owner_user_id, member_id, json_text(nlohmann::json(keys))).ints();
+  return q->bind_all(owner_user_id, member_id, model::json_string_array(keys)).ints();
 }
 
 Result<Id> SqliteStore::create_thread(Id owner_user_id, Id member_id, Id contract_id,
@@ -182,7 +185,7 @@ Status SqliteStore::add_thread_keys(Id thread_id, Id owner_user_id, Id member_id
                                     const std::vector<std::string>& keys) {
   auto q = db_->prepare(kInsertThreadKeys);
   if (!q) return q.error();
-  return q->bind_all(owner_user_id, member_id, json_text(nlohmann::json(keys)), thread_id).run();
+  return q->bind_all(owner_user_id, member_id, model::json_string_array(keys), thread_id).run();
 }
 
 Status SqliteStore::touch_thread(Id thread_id, std::int64_t message_time) {

@@ -1,8 +1,8 @@
-#include "app/json_text.hpp"
+#include "model/json_text.hpp"
 
 #include <array>
 
-namespace hiresync::app {
+namespace hiresync::model {
 namespace {
 
 // Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not valid.
@@ -94,4 +94,14 @@ void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
-}  // namespace hiresync::app
+std::string json_string_array(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    append_json_string(out, items[i]);
+  }
+  out.push_back(']');
+  return out;
+}
+
+}  // namespace hiresync::model
