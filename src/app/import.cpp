@@ -1,10 +1,11 @@
 // `hiresync import`: the ingest pipeline over files, as the mailbox of one user.
 //
-// Files are handled in chunks, in a two-stage pipeline. Worker threads prepare chunk N+1 — read
-// each file, split it into messages, parse the headers only, apply the matching rules, and fully
-// parse only the messages that matched (all pure work) — while this thread ingests chunk N in input
-// order: dedupe, thread and store. Output and database contents therefore do not depend on thread
-// timing. Unmatched mail is dropped from memory as soon as its headers were judged.
+// A two-stage pipeline (app/ordered_pool.hpp). Preparing a file is pure work and runs on parser
+// threads: read it, split it into messages, parse the participants only, apply the matching rules,
+// and fully parse only the messages that matched. Storing runs on this thread, file after file in
+// input order: dedupe, thread and store (ingest). Output and database contents therefore do not
+// depend on thread timing. When the next file is not prepared yet, this thread prepares files
+// itself instead of waiting. Unmatched mail is dropped from memory as soon as it was judged.
 #include <unistd.h>
 
 #include <algorithm>
@@ -249,9 +250,10 @@ int run_import(const CommonOptions& common, const ImportOptions& options, std::o
   auto& store = session.store;
   ingest::Ingestor ingestor(*store, session.index, session.owner.scope);
 
+  // Parser threads besides this one, which parses too whenever it has nothing to store.
   const unsigned threads = options.threads > 0
                                ? static_cast<unsigned>(options.threads)
-                               : std::max(1U, std::min(4U, std::thread::hardware_concurrency()));
+                               : std::min(3U, std::max(2U, std::thread::hardware_concurrency()) - 1);
   std::vector<Entry> entries;
   std::vector<std::pair<std::string, std::string>> errors = files->unreadable;
   std::map<model::Id, std::string> first_email;  // member id -> first listed email, for output

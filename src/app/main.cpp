@@ -27,7 +27,7 @@ int run_main(int argc, char** argv) {
   import->add_option("--owner", import_options.owner, "email of the user whose mailbox this is")->required();
   import->add_flag("--json", import_options.json, "print one JSON object (shared/API.md)");
   import->add_option("--threads", import_options.threads,
-                     "header-parsing threads (default: one per core, max 4)");
+                     "parser threads besides the main one (default: cores - 1, at most 3)");
   import->add_option("paths", import_options.paths, "files, directories, mbox files, maildirs")->required();
 
   auto* explain =

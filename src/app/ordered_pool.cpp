@@ -7,7 +7,7 @@ namespace hiresync::app {
 OrderedPool::OrderedPool(std::size_t n, unsigned workers, std::size_t window,
                          std::function<void(std::size_t)> produce)
     : n_(n), window_(window == 0 ? 1 : window), produce_(std::move(produce)), ready_(n, 0) {
-  for (unsigned t = 0; t < (workers == 0 ? 1 : workers); ++t) threads_.emplace_back([this] { work(); });
+  for (unsigned t = 0; t < workers; ++t) threads_.emplace_back([this] { work(); });
 }
 
 OrderedPool::~OrderedPool() {
@@ -52,8 +52,18 @@ void OrderedPool::await(std::size_t i) {
       lock.lock();
     }
   }
+  // Rather than sleep, the consumer produces items itself while any is left to claim: with as
+  // many threads as cores, nobody idles and nobody is preempted.
+  while (contiguous_ <= i && next_ < n_ && next_ < consumed_ + window_) {
+    const std::size_t j = next_++;
+    lock.unlock();
+    produce_(j);
+    lock.lock();
+    ready_[j] = 1;
+    while (contiguous_ < n_ && ready_[contiguous_] != 0) ++contiguous_;
+  }
   if (contiguous_ > i) return;
-  wake_at_ = std::min(n_, std::min(i + kBatch, consumed_ + window_));
+  wake_at_ = i + 1;
   ready_cv_.wait(lock, [&] { return contiguous_ >= wake_at_; });
   wake_at_ = static_cast<std::size_t>(-1);
 }

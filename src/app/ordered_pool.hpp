@@ -1,7 +1,8 @@
 // Runs a function over items 0..n-1 on worker threads while the calling thread consumes the results
 // strictly in order, as each becomes ready: the shape of `hiresync import`, where parsing is
 // parallel and storing is sequential. No barrier between batches; workers stay at most `window`
-// items ahead of the consumer, which bounds memory.
+// items ahead of the consumer, which bounds memory. A consumer that would wait produces unclaimed
+// items itself, so `workers` = cores - 1 keeps every core busy without oversubscribing them.
 #pragma once
 
 #include <condition_variable>
@@ -15,15 +16,17 @@ namespace hiresync::app {
 
 class OrderedPool {
  public:
-  // `produce(i)` runs on a worker for each i; it must only touch item i's own state.
+  // `produce(i)` runs once for each i, on a worker or on the consumer; it must only touch item i's
+  // own state. `workers` may be 0: then the consumer produces everything itself.
   OrderedPool(std::size_t n, unsigned workers, std::size_t window, std::function<void(std::size_t)> produce);
   // Stops the workers after their current item, then joins them.
   ~OrderedPool();
   OrderedPool(const OrderedPool&) = delete;
   OrderedPool& operator=(const OrderedPool&) = delete;
 
-  // Blocks until item i is produced. Items must be awaited in order 0, 1, 2, ...; awaiting i also
-  // marks every item before it as consumed, letting workers move on.
+  // Returns once item i is produced, producing unclaimed items on the calling thread meanwhile.
+  // Items must be awaited in order 0, 1, 2, ...; awaiting i also marks every item before it as
+  // consumed, letting workers move on.
   void await(std::size_t i);
 
  private:
