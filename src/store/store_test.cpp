@@ -109,6 +109,9 @@ TEST_F(StoreTest, UpsertsAreIdempotent) {
   EXPECT_EQ(a.member, b.member);
   EXPECT_EQ(a.project, b.project);
   EXPECT_EQ(*s->saved_member_ids(a.contract), std::vector<Id>{a.member});
+  ASSERT_TRUE(s->remove_candidate(a.project, a.member).ok());
+  ASSERT_TRUE(s->remove_candidate(a.project, a.member).ok());  // idempotent
+  EXPECT_TRUE(s->saved_member_ids(a.contract)->empty());
 }
 
 TEST_F(StoreTest, MemberEmailsAreReplacedAndKeepTheirOrder) {

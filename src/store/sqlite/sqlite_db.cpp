@@ -57,26 +57,6 @@ model::Status Stmt::run() {
   }
 }
 
-model::Result<std::vector<std::int64_t>> Stmt::ints() {
-  std::vector<std::int64_t> out;
-  for (;;) {
-    auto row = step();
-    if (!row) return row.error();
-    if (!*row) return out;
-    out.push_back(int_at(0));
-  }
-}
-
-model::Result<std::vector<std::string>> Stmt::texts() {
-  std::vector<std::string> out;
-  for (;;) {
-    auto row = step();
-    if (!row) return row.error();
-    if (!*row) return out;
-    out.push_back(text_at(0));
-  }
-}
-
 std::string Stmt::text_at(int col) const {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
   if (p == nullptr) return {};
@@ -178,10 +158,6 @@ void Db::rollback_tx() {
     (void)exec_cached("RELEASE " + sp);
   }
   --depth_;
-}
-
-model::Error Db::last_error(std::string_view what) const {
-  return error_from(db_, sqlite3_errcode(db_), what);
 }
 
 }  // namespace hiresync::store::sqlite

@@ -48,14 +48,29 @@ class Stmt {
   // Runs to completion, ignoring rows.
   model::Status run();
   // Runs to completion, collecting column 0 of every row.
-  model::Result<std::vector<std::int64_t>> ints();
-  model::Result<std::vector<std::string>> texts();
+  model::Result<std::vector<std::int64_t>> ints() {
+    return collect([this] { return int_at(0); });
+  }
+  model::Result<std::vector<std::string>> texts() {
+    return collect([this] { return text_at(0); });
+  }
 
   std::int64_t int_at(int col) const { return sqlite3_column_int64(stmt_, col); }
   std::string text_at(int col) const;
   bool null_at(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
  private:
+  template <typename Get>
+  auto collect(Get get) -> model::Result<std::vector<decltype(get())>> {
+    std::vector<decltype(get())> out;
+    for (;;) {
+      auto row = step();
+      if (!row) return row.error();
+      if (!*row) return out;
+      out.push_back(get());
+    }
+  }
+
   sqlite3_stmt* stmt_;
   sqlite3* db_;
 };
@@ -82,10 +97,6 @@ class Db {
   model::Status commit_tx();
   void rollback_tx();
   int tx_depth() const { return depth_; }
-
-  // Maps the connection's last error to an Error (busy/locked -> kTransient, constraint ->
-  // kConflict, else kInternal) with `what` and SQLite's message as detail.
-  model::Error last_error(std::string_view what) const;
 
  private:
   explicit Db(sqlite3* db) : db_(db) {}
