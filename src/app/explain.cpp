@@ -49,10 +49,12 @@ int run_explain(const CommonOptions& common, const ExplainOptions& options, std:
     r["status"] = reason == model::Reason::kMatched ? "would_sync" : "skipped";
     r["reason"] = model::to_string(reason);
     json participants = json::array();
-    for (const auto& p : verdict.participants) {
+    for (std::size_t i = 0; i < verdict.participants.size(); ++i) {
+      const auto& p = verdict.participants[i];
+      const model::Address& address = headers->participants[i].address;
       json pj{{"role", model::to_string(p.role)},
-              {"name", p.address.name},
-              {"email", p.address.email},
+              {"name", address.name},
+              {"email", address.email},
               {"canonical", p.canonical},
               {"result", model::to_string(p.reason)},
               {"explanation", model::describe(p.reason)}};

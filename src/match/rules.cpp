@@ -87,7 +87,6 @@ MatchResult match_message(const model::MessageHeaders& headers, const MailboxCon
   for (const model::Participant& participant : headers.participants) {
     ParticipantVerdict& verdict = result.participants.emplace_back();
     verdict.role = participant.role;
-    verdict.address = participant.address;
     if (auto canonical = canonical_address(participant.address.email); canonical.ok()) {
       verdict.canonical = std::move(canonical).value();
     }

@@ -39,9 +39,10 @@ struct MailboxContext {
   std::vector<std::string> internal_domains;  // the contract's extra internal domains, as entered
 };
 
+// The verdict on headers.participants[i] is MatchResult::participants[i] (the address itself is
+// not copied: matching runs on every message of a mailbox, and most are dropped at once).
 struct ParticipantVerdict {
   model::HeaderRole role = model::HeaderRole::kFrom;
-  model::Address address;
   std::string canonical;  // empty when the address does not canonicalize
   model::Reason reason = model::Reason::kNoProfile;
   model::Id member_id = 0;  // set when a member owns the address (even if not matched)
