@@ -29,12 +29,6 @@
 namespace hiresync::mime {
 namespace {
 
-// Charsets whose bytes are decoded with the UTF-8 + Windows-1252 fallback of make_valid_utf8()
-// rather than with iconv: UTF-8 itself, and ASCII, which in practice labels 8-bit text just as
-// often as it labels ASCII.
-constexpr std::array<std::string_view, 5> kPassThroughCharsets{"utf-8", "utf8", "us-ascii", "ascii",
-                                                               "ansi_x3.4-1968"};
-
 // Charsets converted as Windows-1252, their superset, as HTML5 and mail clients do: mail labeled
 // ISO-8859-1 by Windows software routinely carries curly quotes and dashes in 0x80-0x9F.
 constexpr std::array<std::string_view, 4> kWindows1252Aliases{"iso-8859-1", "iso_8859-1", "latin1",
@@ -122,7 +116,7 @@ std::string decode_text(GMimePart* part) {
   const char* declared = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
   const std::string charset = to_lower(declared != nullptr ? declared : "");
   std::string text;
-  if (charset.empty() || is_one_of(charset, kPassThroughCharsets)) {
+  if (charset.empty() || is_pass_through_charset(charset)) {
     text = decoded_content(part, nullptr);
   } else {
     const char* from = is_one_of(charset, kWindows1252Aliases) ? kWindows1252 : charset.c_str();

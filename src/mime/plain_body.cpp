@@ -17,12 +17,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-bool is_pass_through_charset(std::string_view charset) {
-  return equals_lower(charset, "utf-8") || equals_lower(charset, "utf8") ||
-         equals_lower(charset, "us-ascii") || equals_lower(charset, "ascii") ||
-         equals_lower(charset, "ansi_x3.4-1968");
-}
-
 // "text/plain; charset=us-ascii; format=flowed" -> true when it is text/plain with a pass-through
 // charset (or none). Anything this simple reader is unsure about answers false.
 bool is_plain_text_type(std::string_view value) {
@@ -70,6 +64,12 @@ bool is_inline(std::string_view value) {
 }
 
 }  // namespace
+
+bool is_pass_through_charset(std::string_view charset) {
+  return equals_lower(charset, "utf-8") || equals_lower(charset, "utf8") ||
+         equals_lower(charset, "us-ascii") || equals_lower(charset, "ascii") ||
+         equals_lower(charset, "ansi_x3.4-1968");
+}
 
 std::optional<std::string> plain_text_body(std::string_view raw) {
   HeaderScanner scanner(raw);

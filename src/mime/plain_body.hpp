@@ -19,6 +19,11 @@ namespace hiresync::mime {
 // comments, or a MIME field given twice), which then goes to GMime.
 std::optional<std::string> plain_text_body(std::string_view raw);
 
+// Charsets whose bytes pass through as they are (then made valid UTF-8) rather than through iconv:
+// UTF-8 itself, and ASCII, which in practice labels 8-bit text just as often as ASCII. One list
+// for both paths, so the shortcut and GMime's path cannot disagree about a charset.
+bool is_pass_through_charset(std::string_view charset);
+
 // parse_message() without this shortcut: always GMime. For the equality tests.
 model::Result<model::ParsedMessage> parse_message_with_gmime(std::string_view raw);
 
