@@ -11,7 +11,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 apt_pkgs=(build-essential cmake pkg-config ninja-build
   libgmime-3.0-dev libglib2.0-dev libsqlite3-dev libsodium-dev libidn2-dev libjemalloc-dev
-  nlohmann-json3-dev libcli11-dev
+  nlohmann-json3-dev libcli11-dev libboost-dev libcurl4-openssl-dev libssl-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev clang-format clang-tidy sqlite3 python3)
 # Node.js may come from Debian (nodejs + npm) or from another channel that already ships npm;
 # ask apt only when the commands are missing.

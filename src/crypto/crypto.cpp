@@ -26,6 +26,26 @@ std::string digest_hex(std::string_view data) {
   return std::string(hex.data(), crypto_hash_sha256_BYTES * 2);
 }
 
+std::string sha256(std::string_view data) {
+  init_once();
+  std::string out(crypto_hash_sha256_BYTES, '\0');
+  crypto_hash_sha256(reinterpret_cast<unsigned char*>(out.data()),
+                     reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  return out;
+}
+
+std::string random_bytes(std::size_t n) {
+  init_once();
+  std::string out(n, '\0');
+  randombytes_buf(out.data(), n);
+  return out;
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  init_once();
+  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
 model::Result<std::string> hash_password(std::string_view password) {
   init_once();
   if (password.empty()) return model::make_error(model::ErrorCode::kInvalidArgument, "empty password");

@@ -31,6 +31,11 @@ const char* to_string(ErrorCode code);
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string detail;  // log-only text
+  // A user-facing problem code (model/problems.hpp: "admin_policy_enforced", "no_mailbox", ...)
+  // when the error is something a person can act on; empty otherwise.
+  std::string problem;
+  // For kRateLimited: seconds the provider asked us to wait (Retry-After), or -1 when it did not say.
+  int retry_after_s = -1;
 };
 
 template <typename T>
@@ -72,6 +77,6 @@ class [[nodiscard]] Status {
   bool ok_ = true;
 };
 
-inline Error make_error(ErrorCode code, std::string detail) { return Error{code, std::move(detail)}; }
+inline Error make_error(ErrorCode code, std::string detail) { return Error{code, std::move(detail), {}, -1}; }
 
 }  // namespace hiresync::model

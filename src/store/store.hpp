@@ -48,6 +48,26 @@ struct Mailbox {
   std::string state;  // connecting | backfilling | live | throttled | needs_reauth | disabled | ...
   std::int64_t seen_count = 0;
   std::int64_t synced_count = 0;
+  // Sync state (read by get_mailbox / mailbox_of_user; ensure_mailbox leaves them default).
+  std::string canonical_address;
+  std::string state_cause;  // a problem code or engine cause of the current state; "" when fine
+  std::string cursor;       // the engine's typed cursor, serialized (sync/cursor.hpp)
+  std::int64_t last_synced_at = 0;
+  std::int64_t last_good_sync_at = 0;
+  std::int64_t backfill_done = 0;
+  std::int64_t backfill_total = 0;
+  std::int64_t retry_at = 0;
+  std::string token_ciphertext;  // sealed by crypto::SecretBox; empty when none
+  std::int64_t failed_fetches = 0;
+};
+
+// A started OAuth authorization, found by the digest of its state.
+struct OAuthState {
+  Id user_id = 0;
+  std::string session_key;
+  std::string provider;
+  std::string verifier_ciphertext;
+  std::int64_t expires_at = 0;
 };
 
 // A message ready to store: what ingest parsed, and who owns it.
@@ -84,6 +104,42 @@ struct MailboxCounts {
   std::int64_t seen = 0;
   std::int64_t synced = 0;
   std::map<std::string, std::int64_t> skipped;  // reason code -> count (includes "duplicate")
+};
+
+// --- sessions and the API's reads (types) ---
+// A visible message as the API lists it: participants by header, never the body.
+struct ListedAddress {
+  std::string name;
+  std::string email;
+};
+struct ListedMessage {
+  Id id = 0;
+  Id owner_user_id = 0;
+  std::string kind;       // email | inmail
+  std::string direction;  // inbound | outbound
+  std::optional<ListedAddress> from;
+  std::vector<ListedAddress> to;
+  std::vector<ListedAddress> cc;
+  std::string subject;
+  std::int64_t sent_at = 0;
+  std::string snippet;
+  std::string visibility;  // private | contract
+};
+// A thread as one viewer sees it: only the messages visible to them, oldest first.
+struct VisibleThread {
+  Id id = 0;
+  Id owner_user_id = 0;
+  std::string owner_name;
+  std::string owner_email;
+  std::string subject;
+  std::int64_t last_message_at = 0;  // of the visible messages
+  std::vector<ListedMessage> messages;
+};
+struct ProjectInfo {
+  Id id = 0;
+  Id contract_id = 0;
+  std::string name;
+  std::vector<Id> member_ids;  // candidates, ascending
 };
 
 class Store {
@@ -165,6 +221,91 @@ class Store {
   // Messages of a thread, oldest first (message ids).
   virtual Result<std::vector<Id>> thread_message_ids(Id thread_id) = 0;
   virtual Result<std::int64_t> count_messages(Id mailbox_id) = 0;
+
+  // --- sessions and the API's reads ---------------------------------------------------------
+  // Sessions are keyed by a digest of their token (crypto::digest_hex); the token itself is never
+  // stored. create_session also drops every session expired at `now`. kConflict for a digest in use.
+  virtual Status create_session(const std::string& token_digest, Id user_id, std::int64_t now,
+                                std::int64_t expires_at) = 0;
+  // The user of an unexpired session (expires_at > now). kNotFound when unknown or expired.
+  virtual Result<model::User> session_user(const std::string& token_digest, std::int64_t now) = 0;
+  // Deletes the session. Idempotent.
+  virtual Status delete_session(const std::string& token_digest) = 0;
+  // A trivial query: success when the database answers (health checks).
+  virtual Status ping() = 0;
+
+  // A new contract. kConflict when the name is taken (upsert_contract would overwrite its settings).
+  virtual Result<Id> create_contract(const std::string& name, const model::ContractSettings& settings) = 0;
+  // Replaces the contract's settings. kNotFound when absent.
+  virtual Status update_contract_settings(Id contract_id, const model::ContractSettings& settings) = 0;
+  // kNotFound when absent.
+  virtual Result<model::User> get_user(Id user_id) = 0;
+  // Replaces name, discovery and email list of member `member.id` (canonicals parallel to emails).
+  // kNotFound when absent, kConflict when an address belongs to another member.
+  virtual Status update_member(const model::Member& member, const std::vector<std::string>& canonicals) = 0;
+  // Contracts having the member saved to at least one of their projects, ascending.
+  virtual Result<std::vector<Id>> contracts_of_candidate(Id member_id) = 0;
+  // True when the member is saved to at least one project of the contract.
+  virtual Result<bool> is_candidate(Id contract_id, Id member_id) = 0;
+
+  // kNotFound when absent.
+  virtual Result<ProjectInfo> get_project(Id project_id) = 0;
+  // The contract's projects by name, with their candidates.
+  virtual Result<std::vector<ProjectInfo>> list_projects(Id contract_id) = 0;
+
+  // The threads of candidate `member_id` that `viewer_user_id` may see within `contract_id`,
+  // newest first: the viewer's own threads with all their messages, and other owners' threads with
+  // only their `contract`-visible messages; threads with no visible message are left out. A message
+  // the viewer also holds a copy of (same RFC Message-ID) is listed once, as the viewer's copy.
+  virtual Result<std::vector<VisibleThread>> visible_threads(Id viewer_user_id, Id contract_id,
+                                                             Id member_id) = 0;
+
+  // --- sync engine ---------------------------------------------------------------------------
+  // kNotFound when absent.
+  virtual Result<Mailbox> get_mailbox(Id mailbox_id) = 0;
+  // The user's provider mailbox (any provider but "import"), or kNotFound.
+  virtual Result<Mailbox> mailbox_of_user(Id user_id) = 0;
+  // Mailboxes of real providers (not "import") whose state is not `disconnected`, for the engine
+  // to schedule; with contract_id != 0 only that contract's.
+  virtual Result<std::vector<Mailbox>> syncable_mailboxes(Id contract_id) = 0;
+  // Mailboxes of `provider` with this canonical address (push intake), any state.
+  virtual Result<std::vector<Mailbox>> mailboxes_by_address(const std::string& provider,
+                                                            const std::string& canonical_address) = 0;
+  // Connects (or reconnects) the user's mailbox for `provider` and `address`: creates it, or
+  // updates the user's existing provider mailbox (address, tokens, state `connecting`; cursor,
+  // messages and counts kept). kConflict when another user of the contract holds the address
+  // (detail names them). Returns the mailbox.
+  virtual Result<Mailbox> connect_mailbox(Id user_id, const std::string& provider, const std::string& address,
+                                          const std::string& canonical_address,
+                                          const std::string& token_ciphertext) = 0;
+  // Records a state change with its cause (appends to the mailbox's event history). `retry_at`
+  // (unix s) is when a throttled or failing mailbox may run again; 0 for none.
+  virtual Status set_mailbox_state(Id mailbox_id, const std::string& state, const std::string& cause,
+                                   const std::string& detail, std::int64_t retry_at) = 0;
+  virtual Status save_tokens(Id mailbox_id, const std::string& token_ciphertext) = 0;
+  virtual Status save_cursor(Id mailbox_id, const std::string& cursor) = 0;
+  virtual Status set_backfill_progress(Id mailbox_id, std::int64_t done, std::int64_t total) = 0;
+  // A run finished: last_synced_at = now; with `complete`, also last_good_sync_at.
+  virtual Status mark_synced(Id mailbox_id, std::int64_t now, bool complete) = 0;
+  // The recorded state changes of a mailbox, oldest first: (state, cause).
+  virtual Result<std::vector<std::pair<std::string, std::string>>> mailbox_events(Id mailbox_id) = 0;
+
+  // Provider ids already assessed in a mailbox (opaque ids, never content).
+  virtual Result<bool> was_seen(Id mailbox_id, std::string_view provider_message_id) = 0;
+  virtual Status mark_seen(Id mailbox_id, std::string_view provider_message_id) = 0;
+  // Fetch failures being retried: recorded (attempts counted) and cleared once fetched.
+  virtual Status record_fetch_failure(Id mailbox_id, std::string_view provider_message_id,
+                                      const std::string& error) = 0;
+  virtual Status clear_fetch_failure(Id mailbox_id, std::string_view provider_message_id) = 0;
+
+  // OAuth states: created once, taken once (take deletes; kNotFound when absent or expired).
+  virtual Status create_oauth_state(const std::string& state_digest, const OAuthState& state) = 0;
+  virtual Result<OAuthState> take_oauth_state(const std::string& state_digest, std::int64_t now) = 0;
+
+  // Targeted backfills pending per mailbox (member ids), added idempotently, removed when done.
+  virtual Status add_targeted_backfill(Id mailbox_id, Id member_id) = 0;
+  virtual Result<std::vector<Id>> targeted_backfills(Id mailbox_id) = 0;
+  virtual Status remove_targeted_backfill(Id mailbox_id, Id member_id) = 0;
 
   // --- privacy -------------------------------------------------------------------------------
   // Suppression entries hold a digest (crypto::digest_hex), never the address or message id itself.

@@ -62,6 +62,49 @@ class SqliteStore final : public Store {
   Result<std::vector<Id>> thread_message_ids(Id thread_id) override;
   Result<std::int64_t> count_messages(Id mailbox_id) override;
 
+  // Sessions and the API's reads: sqlite_store_api.cpp.
+  Status create_session(const std::string& token_digest, Id user_id, std::int64_t now,
+                        std::int64_t expires_at) override;
+  Result<model::User> session_user(const std::string& token_digest, std::int64_t now) override;
+  Status delete_session(const std::string& token_digest) override;
+  Status ping() override;
+  Result<Id> create_contract(const std::string& name, const model::ContractSettings& settings) override;
+  Status update_contract_settings(Id contract_id, const model::ContractSettings& settings) override;
+  Result<model::User> get_user(Id user_id) override;
+  Status update_member(const model::Member& member, const std::vector<std::string>& canonicals) override;
+  Result<std::vector<Id>> contracts_of_candidate(Id member_id) override;
+  Result<bool> is_candidate(Id contract_id, Id member_id) override;
+  Result<ProjectInfo> get_project(Id project_id) override;
+  Result<std::vector<ProjectInfo>> list_projects(Id contract_id) override;
+  Result<std::vector<VisibleThread>> visible_threads(Id viewer_user_id, Id contract_id,
+                                                     Id member_id) override;
+
+  Result<Mailbox> get_mailbox(Id mailbox_id) override;
+  Result<Mailbox> mailbox_of_user(Id user_id) override;
+  Result<std::vector<Mailbox>> syncable_mailboxes(Id contract_id) override;
+  Result<std::vector<Mailbox>> mailboxes_by_address(const std::string& provider,
+                                                    const std::string& canonical_address) override;
+  Result<Mailbox> connect_mailbox(Id user_id, const std::string& provider, const std::string& address,
+                                  const std::string& canonical_address,
+                                  const std::string& token_ciphertext) override;
+  Status set_mailbox_state(Id mailbox_id, const std::string& state, const std::string& cause,
+                           const std::string& detail, std::int64_t retry_at) override;
+  Status save_tokens(Id mailbox_id, const std::string& token_ciphertext) override;
+  Status save_cursor(Id mailbox_id, const std::string& cursor) override;
+  Status set_backfill_progress(Id mailbox_id, std::int64_t done, std::int64_t total) override;
+  Status mark_synced(Id mailbox_id, std::int64_t now, bool complete) override;
+  Result<std::vector<std::pair<std::string, std::string>>> mailbox_events(Id mailbox_id) override;
+  Result<bool> was_seen(Id mailbox_id, std::string_view provider_message_id) override;
+  Status mark_seen(Id mailbox_id, std::string_view provider_message_id) override;
+  Status record_fetch_failure(Id mailbox_id, std::string_view provider_message_id,
+                              const std::string& error) override;
+  Status clear_fetch_failure(Id mailbox_id, std::string_view provider_message_id) override;
+  Status create_oauth_state(const std::string& state_digest, const OAuthState& state) override;
+  Result<OAuthState> take_oauth_state(const std::string& state_digest, std::int64_t now) override;
+  Status add_targeted_backfill(Id mailbox_id, Id member_id) override;
+  Result<std::vector<Id>> targeted_backfills(Id mailbox_id) override;
+  Status remove_targeted_backfill(Id mailbox_id, Id member_id) override;
+
   Status add_suppression(const std::string& kind, const std::string& digest) override;
   Result<bool> is_suppressed(const std::string& kind, const std::string& digest) override;
   Result<std::vector<std::string>> suppressed_digests(const std::string& kind) override;
