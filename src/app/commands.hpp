@@ -39,4 +39,18 @@ struct EraseOptions {
 int run_gdpr_erase(const CommonOptions& common, const EraseOptions& options, std::ostream& out,
                    std::ostream& err);
 
+// `hiresync serve`: API, UI and sync workers in one process until SIGINT or SIGTERM. `flags` are
+// the command line's values (config file, listen, db, public URL, sandbox); the rest comes from the
+// TOML file and the environment (api/config.hpp). Exit 2 for a bad configuration, 1 when the
+// database or the listen address cannot be used.
+struct ServeOptions {
+  std::string config_file;
+  std::string listen;
+  std::string db;
+  std::string public_url;
+  std::string sandbox;
+  std::string log_level;
+};
+int run_serve(const ServeOptions& options, std::ostream& out, std::ostream& err);
+
 }  // namespace hiresync::app

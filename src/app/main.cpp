@@ -45,6 +45,16 @@ int run_main(int argc, char** argv) {
   erase->add_option("--email", erase_options.email, "any address of the person")->required();
   erase->add_flag("--json", erase_options.json, "print JSON");
 
+  auto* serve = app.add_subcommand("serve", "run the API, the web UI and the sync workers");
+  ServeOptions serve_options;
+  serve->add_option("--db", serve_options.db, "SQLite database");
+  serve->add_option("--listen", serve_options.listen, "host:port to listen on (default 127.0.0.1:8080)");
+  serve->add_option("--config", serve_options.config_file, "TOML configuration file");
+  serve->add_option("--public-url", serve_options.public_url, "URL browsers use to reach this server");
+  serve->add_option("--sandbox", serve_options.sandbox,
+                    "base URL of a running hiresync-sandbox: every provider endpoint points there");
+  serve->add_option("--log-level", serve_options.log_level, "debug, info, warn or error");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -57,6 +67,10 @@ int run_main(int argc, char** argv) {
   if (import->parsed()) return run_import(common, import_options, std::cout, std::cerr);
   if (explain->parsed()) return run_explain(common, explain_options, std::cout, std::cerr);
   if (erase->parsed()) return run_gdpr_erase(common, erase_options, std::cout, std::cerr);
+  if (serve->parsed()) {
+    if (serve_options.db.empty() && !db_flag.empty()) serve_options.db = db_flag;
+    return run_serve(serve_options, std::cout, std::cerr);
+  }
   return 2;
 }
 

@@ -1,0 +1,68 @@
+// `hiresync serve` settings: a TOML file, then the environment, then command-line flags (flags win).
+// Pure: the environment and the file name are passed in, so a test drives every layer.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "model/result.hpp"
+
+namespace hiresync::api {
+
+struct GoogleSettings {
+  std::string client_id;
+  std::string client_secret;
+  std::string push_audience;         // the `aud` of Pub/Sub push JWTs (usually the webhook URL)
+  std::string push_service_account;  // the `email` claim push JWTs must carry
+  std::string push_topic;            // projects/<p>/topics/<t> for users.watch
+};
+
+struct SyncSettings {
+  std::int64_t backfill_days = 365;
+  std::int64_t poll_interval_s = 600;
+  std::int64_t workers = 4;
+  std::int64_t gmail_units_per_minute = 6000;
+  std::int64_t gmail_max_concurrent = 8;
+  std::int64_t watch_renew_s = 86400;
+};
+
+struct ServeConfig {
+  std::string listen = "127.0.0.1:8080";
+  std::string db;          // default: $HIRESYNC_DB, else hiresync-data/hiresync.db
+  std::string public_url;  // default: http://<listen>
+  // True when public_url was derived from listen: with port 0, derive it again once bound.
+  bool public_url_derived = false;
+  std::string sandbox;          // base URL of a running hiresync-sandbox, or empty
+  std::string operator_token;   // HIRESYNC_OPERATOR_TOKEN; empty: no operator endpoints
+  std::string secret_key;       // HIRESYNC_SECRET_KEY; empty: use secret_key_file
+  std::string secret_key_file;  // default: <folder of db>/secret.key
+  std::string log_level = "info";
+  GoogleSettings google;
+  SyncSettings sync;
+};
+
+// Values given on the command line; unset ones leave the lower layers' values.
+struct ServeFlags {
+  std::optional<std::string> config_file;
+  std::optional<std::string> listen;
+  std::optional<std::string> db;
+  std::optional<std::string> public_url;
+  std::optional<std::string> sandbox;
+  std::optional<std::string> log_level;
+};
+
+// Reads an environment variable: std::nullopt when unset.
+using EnvLookup = std::function<std::optional<std::string>(const char* name)>;
+// The process environment (std::getenv).
+EnvLookup process_env();
+
+// Builds the configuration: defaults, then the TOML file named by flags.config_file (when set),
+// then HIRESYNC_DB / HIRESYNC_OPERATOR_TOKEN / HIRESYNC_SECRET_KEY / HIRESYNC_PUBLIC_URL, then the
+// flags; finally the derived defaults (public_url, secret_key_file). Errors: kInvalidArgument
+// with a sentence naming the file and line for a syntax error, an unknown key or a value of the
+// wrong type or range; kNotFound naming the file when it cannot be read. Never logs secrets.
+model::Result<ServeConfig> load_serve_config(const ServeFlags& flags, const EnvLookup& env);
+
+}  // namespace hiresync::api

@@ -1,0 +1,128 @@
+// The caller's mailbox (status, authorize, OAuth callback, sync now, deauthorize), the Google
+// push webhook, and the operational endpoints /healthz and /metrics.
+#include "api/context.hpp"
+#include "model/problems.hpp"
+
+namespace hiresync::api::handlers {
+
+using model::ErrorCode;
+using nlohmann::json;
+
+namespace {
+
+// The settings page a browser lands on after the OAuth redirect, with the outcome.
+net::Response settings_redirect(const Ctx& ctx, const std::string& problem) {
+  std::string url = ctx.config.public_url + "/settings/email?result=";
+  url += problem.empty() ? "connected" : "error&code=" + net::url_encode(problem);
+  return net::Response::redirect(url, 302);
+}
+
+json problem_json(const std::string& code) {
+  if (code.empty()) return nullptr;
+  json out{{"code", code}};
+  if (const model::Problem* p = model::find_problem(code)) {
+    out["message"] = p->message;
+    out["remedy"] = p->remedy;
+  } else {
+    out["message"] = "Syncing stopped because of an error.";
+    out["remedy"] = "Try connecting your mailbox again; if it keeps failing, contact HireSync support.";
+  }
+  return out;
+}
+
+}  // namespace
+
+HandlerResult get_mailbox(Ctx& ctx) {
+  auto status = ctx.sync.status(ctx.user.id);
+  if (!status) {
+    if (status.error().code == ErrorCode::kNotFound) {
+      return problem_error(ErrorCode::kNotFound, kNotConnected, status.error().detail);
+    }
+    return status.error();
+  }
+  const auto& s = *status;
+  return json_response(200, {{"status", s.status},
+                             {"provider", s.provider},
+                             {"address", s.address},
+                             {"last_synced_at", rfc3339_or_null(s.last_synced_at)},
+                             {"backfill", {{"done", s.backfill_done}, {"total", s.backfill_total}}},
+                             {"error", problem_json(s.problem)},
+                             {"failed_fetches", s.failed_fetches}});
+}
+
+HandlerResult authorize_mailbox(Ctx& ctx) {
+  // An optional body {"provider": "google"} says which provider the caller means to authorize; a
+  // mismatch with the contract's choice is refused (422 wrong_provider) rather than silently
+  // switched.
+  std::string requested;
+  if (!ctx.request.body.empty()) {
+    auto body = parse_object(ctx.request);
+    if (!body) return body.error();
+    auto provider = string_field(*body, "provider", false);
+    if (!provider) return provider.error();
+    requested = provider->value_or("");
+  }
+  auto url = ctx.sync.begin_authorize(ctx.user, ctx.session_key, requested);
+  if (!url) return url.error();  // kInvalidArgument (sync_not_enabled, ...) -> 422 with its code
+  return json_response(200, {{"authorize_url", *url}});
+}
+
+HandlerResult oauth_callback(Ctx& ctx) {
+  // Without a session the state cannot be bound to anyone: the same answer as a foreign state.
+  if (ctx.user.id == 0) return settings_redirect(ctx, kInvalidState);
+  const auto state = ctx.request.param("state").value_or("");
+  if (state.empty()) return settings_redirect(ctx, kInvalidState);
+  auto outcome = ctx.sync.finish_authorize(ctx.session_key, state, ctx.request.param("code").value_or(""),
+                                           ctx.request.param("error").value_or(""),
+                                           ctx.request.param("error_description").value_or(""));
+  if (!outcome) {
+    if (outcome.error().code == ErrorCode::kNotFound) return settings_redirect(ctx, kInvalidState);
+    const std::string& p = outcome.error().problem;
+    return settings_redirect(ctx, p.empty() ? "authorization_failed" : p);
+  }
+  if (outcome->connected) return settings_redirect(ctx, "");
+  return settings_redirect(ctx, outcome->problem.empty() ? "authorization_failed" : outcome->problem);
+}
+
+HandlerResult sync_mailbox(Ctx& ctx) {
+  auto st = ctx.sync.sync_now(ctx.user.id);
+  if (!st) {
+    if (st.error().code == ErrorCode::kNotFound) {
+      return problem_error(ErrorCode::kNotFound, kNotConnected, st.error().detail);
+    }
+    return st.error();
+  }
+  return json_response(202, {{"status", "queued"}});
+}
+
+HandlerResult delete_mailbox(Ctx& ctx) {
+  auto st = ctx.sync.deauthorize(ctx.user.id);
+  if (!st) {
+    if (st.error().code == ErrorCode::kNotFound) {
+      return problem_error(ErrorCode::kNotFound, kNotConnected, st.error().detail);
+    }
+    return st.error();
+  }
+  return net::Response{204, {}, {}};
+}
+
+HandlerResult google_webhook(Ctx& ctx) {
+  auto st = ctx.sync.google_push(ctx.request.header("Authorization"), ctx.request.body);
+  if (!st) return st.error();  // kAuthExpired -> 401, kMalformedInput -> 400, kTransient -> 503
+  return net::Response{204, {}, {}};
+}
+
+HandlerResult healthz(Ctx& ctx) {
+  if (auto st = ctx.store->ping(); !st) {
+    return problem_error(ErrorCode::kTransient, kStoreUnavailable, st.error().detail);
+  }
+  return json_response(200, {{"status", "ok"}});
+}
+
+HandlerResult metrics_text(Ctx& ctx) {
+  net::Response response{
+      200, {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"}}, ctx.metrics.render()};
+  return response;
+}
+
+}  // namespace hiresync::api::handlers

@@ -1,0 +1,149 @@
+// The sync engine (shared/DESIGN.md "Sync engine"): a scheduler, bounded worker threads, and one
+// run per mailbox at a time. It implements SyncService for the API.
+//
+// Scheduling. Every syncable mailbox has at most one pending job (a due time). A push, "sync now",
+// a new candidate or a reconnect makes it due now; a finished run schedules the next one: the
+// fallback poll (live), the provider's Retry-After (throttled), or backoff with jitter (error).
+// A job that comes due while the mailbox runs marks it for an immediate rerun instead (so a push
+// that lands mid-run is never lost). Because Gmail drops pushes above one per second per user, a
+// push-triggered run is followed by one more check shortly after.
+//
+// States (stored with their cause; model/problems.hpp codes where a person can act):
+// connecting -> backfilling -> live; throttled (until retry_at); error (retrying with backoff);
+// needs_reauth (the grant is gone: revoked refresh token, consent or policy problem, no mailbox);
+// disabled (the contract turned syncing off or chose another provider); disconnected (the user
+// deauthorized). What one run does is in mailbox_run.hpp.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "crypto/secret_box.hpp"
+#include "match/candidate_index.hpp"
+#include "metrics/metrics.hpp"
+#include "providers/google/google.hpp"
+#include "providers/provider.hpp"
+#include "store/store.hpp"
+#include "sync/budget.hpp"
+#include "sync/service.hpp"
+#include "sync/tokens.hpp"
+
+namespace hiresync::sync {
+
+struct EngineConfig {
+  int workers = 4;              // concurrent mailbox runs, across all mailboxes
+  int backfill_days = 365;      // the window searched on connect
+  int poll_interval_s = 600;    // fallback poll of a live mailbox
+  int watch_renew_s = 86400;    // Gmail users.watch renewal
+  int units_per_minute = 6000;  // per-user provider budget (Gmail quota units)
+  int push_followup_ms = 1500;  // the extra check after a push (Gmail's 1/s push cap)
+  std::int64_t backoff_base_ms = 1000;
+  std::int64_t backoff_cap_ms = 300000;
+  int addresses_per_query = 8;  // candidate addresses per provider search
+};
+
+// One provider's clients. Pointers are borrowed and must outlive the engine.
+struct ProviderClients {
+  providers::OAuthClient* oauth = nullptr;
+  providers::MailClient* mail = nullptr;
+  providers::google::PushVerifier* google_push = nullptr;
+  std::string push_topic;  // Gmail watch topic; empty: no watch (the poll still runs)
+};
+
+struct EngineDeps {
+  // Opens a Store for one thread (each worker and each API call path opens its own).
+  std::function<model::Result<std::unique_ptr<store::Store>>()> open_store;
+  const crypto::SecretBox* box = nullptr;
+  metrics::Registry* metrics = nullptr;
+  std::map<std::string, ProviderClients> providers;  // "google" -> clients
+  Clock now_ms;                                      // defaults to the system clock
+};
+
+class Engine final : public SyncService {
+ public:
+  Engine(EngineConfig config, EngineDeps deps);
+  ~Engine() override;  // stops and joins
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Starts the workers and schedules every syncable mailbox now (a backfill interrupted by a crash
+  // resumes from its stored position). kInternal when the store cannot be opened.
+  model::Status start();
+  // Stops scheduling, lets running runs stop at their next provider call, joins. Idempotent.
+  void stop();
+
+  // SyncService
+  model::Result<std::string> begin_authorize(const model::User& user, std::string_view session_key,
+                                             std::string_view requested_provider) override;
+  model::Result<AuthorizeOutcome> finish_authorize(std::string_view session_key, std::string_view state,
+                                                   std::string_view code, std::string_view error,
+                                                   std::string_view error_description) override;
+  model::Result<MailboxStatus> status(model::Id user_id) override;
+  model::Status sync_now(model::Id user_id) override;
+  model::Status deauthorize(model::Id user_id) override;
+  model::Status google_push(std::string_view authorization_header, std::string_view body) override;
+  void contract_settings_changed(model::Id contract_id) override;
+  void candidate_added(model::Id contract_id, model::Id member_id) override;
+
+  // Makes the mailbox due at now + delay_ms (or marks a running one for a rerun). An earlier due
+  // time already queued wins.
+  void enqueue(model::Id mailbox_id, std::int64_t delay_ms = 0);
+  // A change signal (push): due now, and once more push_followup_ms after that run.
+  void signal(model::Id mailbox_id);
+  // The candidate index of a contract, loaded once and shared until something changes it.
+  model::Result<std::shared_ptr<const match::CandidateIndex>> index_for(store::Store& store,
+                                                                        model::Id contract_id);
+  // Forgets cached candidate indexes (members or projects changed).
+  void invalidate_index(model::Id contract_id);
+
+ private:
+  struct MailboxSlot {
+    bool running = false;
+    bool rerun = false;
+    int failures = 0;       // consecutive failed runs (backoff)
+    bool followup = false;  // a push arrived: check once more shortly after the next run
+  };
+  struct Due {
+    std::int64_t at_ms;
+    model::Id mailbox_id;
+    bool operator<(const Due& o) const {
+      return at_ms != o.at_ms ? at_ms < o.at_ms : mailbox_id < o.mailbox_id;
+    }
+  };
+
+  void worker_loop();
+  void run_mailbox(store::Store& store, model::Id mailbox_id);
+  // After a run: the next due time from the outcome; records the state.
+  void finish_run(store::Store& store, const store::Mailbox& mailbox, const model::Status& outcome);
+  const ProviderClients* clients(const std::string& provider) const;
+  std::shared_ptr<QuotaBudget> budget_for(model::Id mailbox_id);
+  std::int64_t now_ms() const { return deps_.now_ms(); }
+  model::Result<std::unique_ptr<store::Store>> api_store();
+
+  EngineConfig config_;
+  EngineDeps deps_;
+  TokenVault vault_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::set<Due> queue_;                       // ordered by due time
+  std::map<model::Id, std::int64_t> due_at_;  // mailbox -> its entry in queue_
+  std::map<model::Id, MailboxSlot> slots_;
+  std::map<model::Id, std::shared_ptr<QuotaBudget>> budgets_;
+  std::map<model::Id, std::pair<std::int64_t, std::shared_ptr<const match::CandidateIndex>>> indexes_;
+  std::mt19937_64 rng_{std::random_device{}()};
+  std::atomic<bool> stopping_{false};
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace hiresync::sync

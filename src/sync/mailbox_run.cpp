@@ -1,0 +1,390 @@
+#include "sync/mailbox_run.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "mime/mime.hpp"
+
+namespace hiresync::sync {
+
+using model::ErrorCode;
+using model::Status;
+using providers::MailClient;
+
+namespace {
+
+// The content fetched in phase one, handed to ingest in phase two.
+class PrefetchedSource final : public ingest::MessageSource {
+ public:
+  explicit PrefetchedSource(const std::string& raw) : raw_(raw) {}
+  model::Result<std::string> fetch_raw() override {
+    if (raw_.empty()) return model::make_error(ErrorCode::kInternal, "content was not prefetched");
+    return raw_;
+  }
+
+ private:
+  const std::string& raw_;
+};
+
+ingest::MailboxScope scope_of(const store::Mailbox& mb, const model::Contract& contract) {
+  ingest::MailboxScope scope;
+  scope.mailbox_id = mb.id;
+  scope.owner_user_id = mb.user_id;
+  scope.contract_id = mb.contract_id;
+  scope.match.sync_enabled = mb.provider == model::to_string(contract.settings.email_provider);
+  scope.match.owner_address = mb.address;
+  scope.match.internal_domains = contract.settings.internal_domains;
+  return scope;
+}
+
+}  // namespace
+
+MailboxRun::MailboxRun(RunContext ctx)
+    : ctx_(std::move(ctx)), ingestor_(ctx_.store, *ctx_.index, scope_of(ctx_.mailbox, ctx_.contract)) {}
+
+Status MailboxRun::execute() {
+  auto cursor = parse_cursor(ctx_.mailbox.cursor);
+  if (!cursor) return cursor.error();
+  cursor_ = *cursor;
+  if (auto st = ensure_tokens(); !st) return st;
+  if (cursor_.history_id.empty() || cursor_.backfilling) {
+    if (auto st = backfill(); !st) return st;
+  }
+  if (auto st = targeted(); !st) return st;
+  if (auto st = incremental(); !st) return st;
+  return renew_watch();
+}
+
+Status MailboxRun::ensure_tokens() {
+  auto tokens = ctx_.vault.open(ctx_.mailbox.token_ciphertext, ctx_.mailbox.user_id, ctx_.mailbox.provider);
+  if (!tokens) {
+    return model::Error{ErrorCode::kConsentRequired, "tokens: " + tokens.error().detail, "access_revoked",
+                        -1};
+  }
+  tokens_ = *tokens;
+  if (tokens_.expires_at - 60 <= ctx_.now_ms() / 1000) return refresh_tokens();
+  return Status();
+}
+
+Status MailboxRun::refresh_tokens() {
+  if (tokens_.refresh_token.empty()) {
+    return model::Error{ErrorCode::kConsentRequired, "no refresh token", "access_revoked", -1};
+  }
+  auto fresh = ctx_.oauth.refresh(tokens_.refresh_token);
+  ctx_.metrics.increment("hiresync_token_refreshes_total",
+                         {{"provider", ctx_.mailbox.provider}, {"outcome", fresh ? "ok" : "error"}});
+  if (!fresh) return fresh.error();
+  if (fresh->refresh_token.empty()) fresh->refresh_token = tokens_.refresh_token;  // Google: not rotated
+  // Stored before use: a provider that rotates refresh tokens has already invalidated the old one.
+  if (auto st = ctx_.store.save_tokens(ctx_.mailbox.id,
+                                       ctx_.vault.seal(*fresh, ctx_.mailbox.user_id, ctx_.mailbox.provider));
+      !st) {
+    return st;
+  }
+  tokens_ = *fresh;
+  refreshed_ = true;
+  return Status();
+}
+
+template <typename T, typename Fn>
+model::Result<T> MailboxRun::call(MailClient::Call which, const char* endpoint, Fn&& fn) {
+  for (int attempt = 0;; ++attempt) {
+    if (!ctx_.budget.acquire(ctx_.mail.cost(which), ctx_.stop)) {
+      return model::make_error(ErrorCode::kTransient, "engine stopping");
+    }
+    model::Result<T> r = fn(tokens_.access_token);
+    const char* status = r ? "ok" : model::to_string(r.error().code);
+    ctx_.metrics.increment("hiresync_provider_calls_total",
+                           {{"provider", ctx_.mailbox.provider}, {"endpoint", endpoint}, {"status", status}});
+    if (r || r.error().code != ErrorCode::kAuthExpired) {
+      if (!r && r.error().code == ErrorCode::kRateLimited && r.error().retry_after_s > 0) {
+        ctx_.budget.pause_until(ctx_.now_ms() + r.error().retry_after_s * 1000LL);
+      }
+      return r;
+    }
+    // 401: the access token is refused. Refresh once per run; a second refusal means the grant
+    // itself is gone.
+    if (attempt > 0 || refreshed_) {
+      return model::Error{ErrorCode::kConsentRequired, "access token refused after refresh", "access_revoked",
+                          -1};
+    }
+    if (auto st = refresh_tokens(); !st) return st.error();
+  }
+}
+
+Status MailboxRun::save_state(const std::string& state) {
+  if (ctx_.mailbox.state == state) return Status();
+  ctx_.mailbox.state = state;
+  return ctx_.store.set_mailbox_state(ctx_.mailbox.id, state, "", "", 0);
+}
+
+std::vector<std::string> MailboxRun::candidate_addresses(const std::vector<model::Id>& members) {
+  std::set<std::string> out;
+  for (const model::Id id : members) {
+    auto member = ctx_.store.get_member(id);
+    if (!member || member->email_discovery != model::Discovery::kAnyone) continue;
+    for (const auto& email : member->emails) out.insert(email);
+  }
+  return {out.begin(), out.end()};
+}
+
+std::string MailboxRun::build_query(const std::vector<std::string>& addresses, std::size_t from,
+                                    std::int64_t after_s) const {
+  std::string q = "(";
+  const std::size_t end =
+      std::min(addresses.size(), from + static_cast<std::size_t>(ctx_.addresses_per_query));
+  for (std::size_t i = from; i < end; ++i) {
+    for (const char* field : {"from:", "to:", "cc:", "bcc:"}) {
+      if (q.size() > 1) q += " OR ";
+      q += field;
+      q += addresses[i];
+    }
+  }
+  q += ") after:" + std::to_string(after_s);
+  return q;
+}
+
+Status MailboxRun::backfill() {
+  const std::int64_t now_s = ctx_.now_ms() / 1000;
+  if (!cursor_.backfilling) {
+    auto profile = call<providers::MailboxProfile>(
+        MailClient::Call::kProfile, "profile", [&](const std::string& t) { return ctx_.mail.profile(t); });
+    if (!profile) return profile.error();
+    cursor_.backfilling = true;
+    cursor_.start_history_id = profile->cursor;
+    cursor_.chunk = 0;
+    cursor_.page_token.clear();
+    const std::int64_t window = now_s - static_cast<std::int64_t>(ctx_.backfill_days) * 86400;
+    // A resync after an expired cursor starts a day before the last complete sync, not at the window's
+    // start: nothing older can be missing, and the seen ids make the overlap free.
+    cursor_.window_after_s = cursor_.history_id.empty() || ctx_.mailbox.last_good_sync_at == 0
+                                 ? window
+                                 : std::max(window, ctx_.mailbox.last_good_sync_at - 86400);
+    if (auto st = ctx_.store.save_cursor(ctx_.mailbox.id, serialize(cursor_)); !st) return st;
+  }
+  if (auto st = save_state("backfilling"); !st) return st;
+
+  auto saved = ctx_.store.saved_member_ids(ctx_.mailbox.contract_id);
+  if (!saved) return saved.error();
+  const std::vector<std::string> addresses = candidate_addresses(*saved);
+  const auto per = static_cast<std::size_t>(std::max(1, ctx_.addresses_per_query));
+  const auto chunks = static_cast<std::int64_t>((addresses.size() + per - 1) / per);
+  while (cursor_.chunk < chunks) {
+    if (auto st = ctx_.store.set_backfill_progress(ctx_.mailbox.id, cursor_.chunk, chunks); !st) return st;
+    const std::string q =
+        build_query(addresses, static_cast<std::size_t>(cursor_.chunk) * per, cursor_.window_after_s);
+    if (auto st = search_pages(q, true); !st) return st;
+  }
+  SyncCursor done = cursor_;
+  done.backfilling = false;
+  done.history_id = cursor_.start_history_id;
+  done.chunk = 0;
+  done.page_token.clear();
+  if (auto tx = ctx_.store.begin("backfill_done"); tx) {
+    if (auto st = ctx_.store.save_cursor(ctx_.mailbox.id, serialize(done)); !st) return st;
+    if (auto st = ctx_.store.set_backfill_progress(ctx_.mailbox.id, chunks, chunks); !st) return st;
+    if (auto st = (*tx)->commit(); !st) return st;
+  } else {
+    return tx.error();
+  }
+  cursor_ = done;
+  return Status();
+}
+
+Status MailboxRun::search_pages(const std::string& query, bool resumable) {
+  std::string page_token = resumable ? cursor_.page_token : "";
+  for (;;) {
+    auto page = call<providers::ListPage>(
+        MailClient::Call::kList, "messages.list",
+        [&](const std::string& t) { return ctx_.mail.list(t, query, page_token, 500); });
+    if (!page) {
+      // A stale page token (after a long pause) restarts this query; seen ids skip the repeats.
+      if (page.error().code == ErrorCode::kMalformedInput && !page_token.empty()) {
+        page_token.clear();
+        continue;
+      }
+      return page.error();
+    }
+    std::optional<SyncCursor> next;
+    if (resumable) {
+      next = cursor_;
+      if (page->next_page_token.empty()) {
+        next->chunk += 1;
+        next->page_token.clear();
+      } else {
+        next->page_token = page->next_page_token;
+      }
+    }
+    if (auto st = handle_page(page->messages, next, false); !st) return st;
+    if (next) cursor_ = *next;
+    if (page->next_page_token.empty()) return Status();
+    page_token = page->next_page_token;
+  }
+}
+
+Status MailboxRun::targeted() {
+  auto members = ctx_.store.targeted_backfills(ctx_.mailbox.id);
+  if (!members) return members.error();
+  const std::int64_t after = ctx_.now_ms() / 1000 - static_cast<std::int64_t>(ctx_.backfill_days) * 86400;
+  for (const model::Id member : *members) {
+    const std::vector<std::string> addresses = candidate_addresses({member});
+    for (std::size_t i = 0; i < addresses.size(); i += static_cast<std::size_t>(ctx_.addresses_per_query)) {
+      if (auto st = search_pages(build_query(addresses, i, after), false); !st) return st;
+    }
+    if (auto st = ctx_.store.remove_targeted_backfill(ctx_.mailbox.id, member); !st) return st;
+  }
+  return Status();
+}
+
+Status MailboxRun::incremental() {
+  std::string page_token;
+  for (;;) {
+    auto page = call<providers::ChangePage>(
+        MailClient::Call::kHistory, "history.list",
+        [&](const std::string& t) { return ctx_.mail.changes(t, cursor_.history_id, page_token); });
+    if (!page) {
+      if (page.error().code != ErrorCode::kCursorInvalid) return page.error();
+      // The cursor expired: resync the window (from the last good sync), then continue live.
+      ctx_.metrics.increment("hiresync_cursor_resyncs_total", {{"provider", ctx_.mailbox.provider}});
+      cursor_.backfilling = false;
+      if (auto st = backfill(); !st) return st;
+      page_token.clear();
+      continue;
+    }
+    const bool last = page->next_page_token.empty();
+    std::optional<SyncCursor> next;
+    if (last) {
+      next = cursor_;
+      next->history_id = page->cursor;
+    }
+    if (auto st = handle_page(page->added, next, true); !st) return st;
+    if (last) {
+      cursor_ = *next;
+      return save_state("live");
+    }
+    page_token = page->next_page_token;
+  }
+}
+
+Status MailboxRun::renew_watch() {
+  if (ctx_.push_topic.empty()) return Status();
+  const std::int64_t now_s = ctx_.now_ms() / 1000;
+  const bool expiring = cursor_.watch_expires_ms / 1000 - now_s < 86400;
+  if (!expiring && now_s - cursor_.watch_renewed_at_s < ctx_.watch_renew_s) return Status();
+  auto watch = call<providers::WatchResult>(MailClient::Call::kWatch, "watch", [&](const std::string& t) {
+    return ctx_.mail.watch(t, ctx_.push_topic);
+  });
+  if (!watch) {
+    // Push is an accelerator; the poll still catches everything. Auth problems still matter.
+    const auto code = watch.error().code;
+    if (code == ErrorCode::kConsentRequired || code == ErrorCode::kAuthExpired) return watch.error();
+    return Status();
+  }
+  cursor_.watch_expires_ms = watch->expires_at_ms;
+  cursor_.watch_renewed_at_s = now_s;
+  return ctx_.store.save_cursor(ctx_.mailbox.id, serialize(cursor_));
+}
+
+Status MailboxRun::handle_page(const std::vector<providers::MessageRef>& refs,
+                               const std::optional<SyncCursor>& commit_cursor, bool live) {
+  // Phase one: fetch, no transaction held while the provider answers.
+  std::vector<Prepared> prepared;
+  std::set<std::string> in_page;
+  std::optional<model::Error> failure;
+  std::string failed_id;
+  for (const auto& ref : refs) {
+    if (!in_page.insert(ref.id).second) continue;
+    auto seen = ctx_.store.was_seen(ctx_.mailbox.id, ref.id);
+    if (!seen) return seen.error();
+    if (*seen) continue;
+    Prepared p;
+    p.incoming.provider_message_id = ref.id;
+    p.incoming.provider_thread_id = ref.thread_id;
+    auto meta =
+        call<providers::MessageMetadata>(MailClient::Call::kGetMetadata, "messages.get.metadata",
+                                         [&](const std::string& t) { return ctx_.mail.metadata(t, ref.id); });
+    if (!meta) {
+      if (meta.error().code == ErrorCode::kNotFound) {  // deleted since it was listed
+        p.kind = Prepared::Kind::kVanished;
+        prepared.push_back(std::move(p));
+        continue;
+      }
+      failure = meta.error();
+      failed_id = ref.id;
+      break;
+    }
+    if (!meta->ref.thread_id.empty()) p.incoming.provider_thread_id = meta->ref.thread_id;
+    p.internal_date_ms = meta->internal_date_ms;
+    auto headers = mime::parse_headers(meta->raw_headers);
+    if (!headers) {
+      p.kind = Prepared::Kind::kMalformed;
+      prepared.push_back(std::move(p));
+      continue;
+    }
+    p.incoming.headers = std::move(*headers);
+    p.assessed = ingestor_.assess(p.incoming.headers);
+    if (p.assessed.reason == model::Reason::kMatched) {
+      auto stored = ctx_.store.find_message(ctx_.mailbox.id, ref.id);
+      if (!stored) return stored.error();
+      if (!*stored) {
+        auto raw = call<std::string>(MailClient::Call::kGetRaw, "messages.get.raw",
+                                     [&](const std::string& t) { return ctx_.mail.raw(t, ref.id); });
+        if (!raw) {
+          if (raw.error().code == ErrorCode::kNotFound) {
+            p.kind = Prepared::Kind::kVanished;
+            prepared.push_back(std::move(p));
+            continue;
+          }
+          failure = raw.error();
+          failed_id = ref.id;
+          break;
+        }
+        p.raw = std::move(*raw);
+      }
+    }
+    prepared.push_back(std::move(p));
+  }
+
+  // Phase two: one transaction for the page's writes and, when the page completed, its cursor.
+  auto tx = ctx_.store.begin("sync_page");
+  if (!tx) return tx.error();
+  std::vector<std::int64_t> latencies_ms;
+  for (auto& p : prepared) {
+    const std::string& id = p.incoming.provider_message_id;
+    if (p.kind == Prepared::Kind::kMalformed) ingestor_.count_malformed();
+    if (p.kind == Prepared::Kind::kMessage) {
+      PrefetchedSource source(p.raw);
+      auto r = ingestor_.ingest(p.incoming, p.assessed, source);
+      if (!r) return r.error();
+      if (r->outcome == ingest::Outcome::kSynced && live && p.internal_date_ms > 0) {
+        latencies_ms.push_back(ctx_.now_ms() - p.internal_date_ms);
+      }
+    }
+    if (auto st = ctx_.store.mark_seen(ctx_.mailbox.id, id); !st) return st;
+    if (auto st = ctx_.store.clear_fetch_failure(ctx_.mailbox.id, id); !st) return st;
+  }
+  if (failure) {
+    if (auto st = ctx_.store.record_fetch_failure(ctx_.mailbox.id, failed_id, failure->detail); !st)
+      return st;
+  } else if (commit_cursor) {
+    if (auto st = ctx_.store.save_cursor(ctx_.mailbox.id, serialize(*commit_cursor)); !st) return st;
+  }
+  const store::MailboxCounts counts = ingestor_.pending_counts();
+  if (auto st = ingestor_.flush_counts(); !st) return st;
+  if (auto st = (*tx)->commit(); !st) return st;
+
+  // Metrics only once committed: what they count is visible.
+  const metrics::Labels provider{{"provider", ctx_.mailbox.provider}};
+  if (counts.synced > 0) ctx_.metrics.increment("hiresync_messages_synced_total", provider, counts.synced);
+  for (const auto& [reason, n] : counts.skipped) {
+    ctx_.metrics.increment("hiresync_messages_skipped_total",
+                           {{"provider", ctx_.mailbox.provider}, {"reason", reason}}, static_cast<double>(n));
+  }
+  for (const std::int64_t ms : latencies_ms) {
+    ctx_.metrics.observe("hiresync_push_to_visible_seconds", provider, static_cast<double>(ms) / 1000.0);
+  }
+  if (failure) return *failure;
+  return Status();
+}
+
+}  // namespace hiresync::sync

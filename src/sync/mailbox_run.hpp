@@ -1,0 +1,105 @@
+// One sync run of one mailbox (the engine guarantees one at a time per mailbox):
+//
+//  1. Tokens: open the stored tokens; refresh when the access token expires within a minute. A
+//     refreshed token set is stored before its access token is used.
+//  2. Backfill (first connect, or a resync after the cursor expired): take the provider's cursor
+//     first (Gmail getProfile.historyId), then search the window for the contract's candidates'
+//     addresses, a chunk of addresses per query (Gmail `q`: "(from:a OR to:a OR cc:a OR bcc:a ...)
+//     after:T"), page by page. Searching by address rather than listing the mailbox keeps the
+//     quota spent proportional to candidate mail, not to the mailbox (bench/RESULTS.md).
+//     Then the cursor becomes the one taken in step 2, so mail that arrived meanwhile comes through
+//     the change feed (seen ids make the overlap free).
+//  3. Targeted backfills: the same search for each member saved since (one member at a time).
+//  4. Incremental: the change feed (Gmail history.list) from the stored cursor, page by page.
+//  5. Watch renewal (Gmail users.watch) when it is older than the renewal period.
+//
+// Every page is handled in two phases. First, without a transaction: for each id not yet seen,
+// fetch its metadata (headers only), match, and for matched messages fetch the raw content. Then
+// one transaction: ingest each prepared message, mark the ids seen and, when the page completed,
+// the new cursor: cursor and writes commit together. When a fetch fails, the messages before it
+// commit, the failure is recorded (shown in status) and the cursor stays where it was, so the
+// next run retries from there: the cursor never passes a message whose fetch failed.
+//
+// Errors returned are classified (providers/provider.hpp); the engine turns them into a state.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ingest/ingest.hpp"
+#include "match/candidate_index.hpp"
+#include "metrics/metrics.hpp"
+#include "providers/provider.hpp"
+#include "store/store.hpp"
+#include "sync/budget.hpp"
+#include "sync/cursor.hpp"
+#include "sync/tokens.hpp"
+
+namespace hiresync::sync {
+
+struct RunContext {
+  store::Store& store;
+  store::Mailbox mailbox;
+  model::Contract contract;
+  std::shared_ptr<const match::CandidateIndex> index;
+  providers::OAuthClient& oauth;
+  providers::MailClient& mail;
+  std::string push_topic;
+  QuotaBudget& budget;
+  const TokenVault& vault;
+  metrics::Registry& metrics;
+  const std::atomic<bool>& stop;
+  Clock now_ms;
+  int backfill_days = 365;
+  int watch_renew_s = 86400;
+  int addresses_per_query = 8;
+};
+
+class MailboxRun {
+ public:
+  explicit MailboxRun(RunContext ctx);
+  // Runs steps 1-5. Returns the first error that stopped the run (classified); the work committed
+  // before it stays committed.
+  model::Status execute();
+
+ private:
+  struct Prepared {
+    ingest::IncomingMessage incoming;
+    match::MatchResult assessed;
+    std::string raw;
+    std::int64_t internal_date_ms = 0;
+    enum class Kind { kMessage, kVanished, kMalformed } kind = Kind::kMessage;
+  };
+
+  model::Status ensure_tokens();
+  model::Status refresh_tokens();
+  // Calls the provider with the access token under the budget; one refresh on kAuthExpired.
+  template <typename T, typename Fn>
+  model::Result<T> call(providers::MailClient::Call which, const char* endpoint, Fn&& fn);
+
+  model::Status backfill();
+  model::Status targeted();
+  model::Status incremental();
+  model::Status renew_watch();
+  // Searches `query` page by page; `next_cursor` (when set) says how the cursor advances per page.
+  model::Status search_pages(const std::string& query, bool resumable);
+  // The two phases of one page. `commit_cursor`: the cursor to store with the writes (nullopt:
+  // leave it).
+  model::Status handle_page(const std::vector<providers::MessageRef>& refs,
+                            const std::optional<SyncCursor>& commit_cursor, bool live);
+  std::vector<std::string> candidate_addresses(const std::vector<model::Id>& members);
+  std::string build_query(const std::vector<std::string>& addresses, std::size_t from,
+                          std::int64_t after_s) const;
+  model::Status save_state(const std::string& state);
+
+  RunContext ctx_;
+  ingest::Ingestor ingestor_;
+  SyncCursor cursor_;
+  providers::Tokens tokens_;
+  bool refreshed_ = false;
+};
+
+}  // namespace hiresync::sync

@@ -1,0 +1,81 @@
+// What the HTTP API asks of the sync engine: the caller's mailbox (authorize, status, sync now,
+// deauthorize), push intake, and the events that change what must be synced. The API's handlers
+// are thin: they authenticate the caller, call one of these, and render the result.
+//
+// Thread-safety: every method may be called concurrently from the server's threads. None syncs
+// inline: they record what is needed and wake the engine's workers.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "model/domain.hpp"
+#include "model/result.hpp"
+
+namespace hiresync::sync {
+
+struct MailboxStatus {
+  std::string status;    // connecting | backfilling | live | throttled | needs_reauth | disabled |
+                         // disconnected | error
+  std::string provider;  // google | microsoft
+  std::string address;
+  std::int64_t last_synced_at = 0;  // unix seconds; 0 = never
+  std::int64_t backfill_done = 0;
+  std::int64_t backfill_total = 0;
+  std::string problem;              // model/problems.hpp code of the current error, or ""
+  std::int64_t failed_fetches = 0;  // messages whose fetch failed and are being retried
+};
+
+// The outcome of the OAuth redirect back to /oauth/callback.
+struct AuthorizeOutcome {
+  model::Id user_id = 0;
+  bool connected = false;
+  std::string problem;  // when not connected: why (model/problems.hpp)
+};
+
+class SyncService {
+ public:
+  virtual ~SyncService() = default;
+
+  // Starts an authorization for `user` with the contract's provider: returns the provider URL to
+  // send the browser to. The state it embeds is single use, valid 10 minutes and bound to
+  // `session_key` (an opaque digest of the caller's session). `requested_provider` ("" = the
+  // contract's) is what the caller asked for. Errors (problem set), all kInvalidArgument:
+  // "sync_not_enabled" when the contract has no provider, "wrong_provider" when the request names
+  // another provider than the contract's, "provider_not_available" when no connector for the
+  // contract's provider is configured. kTransient when the store is busy.
+  virtual model::Result<std::string> begin_authorize(const model::User& user, std::string_view session_key,
+                                                     std::string_view requested_provider) = 0;
+
+  // Finishes the flow with the redirect's parameters. kNotFound for an unknown, used, expired or
+  // foreign (other session) state. A provider error (`error` set, or a failed code exchange) is an
+  // outcome with connected=false and its problem recorded on the mailbox, not an Error.
+  virtual model::Result<AuthorizeOutcome> finish_authorize(std::string_view session_key,
+                                                           std::string_view state, std::string_view code,
+                                                           std::string_view error,
+                                                           std::string_view error_description) = 0;
+
+  // The user's mailbox status; kNotFound when the user never authorized one.
+  virtual model::Result<MailboxStatus> status(model::Id user_id) = 0;
+  // Queues an immediate sync run. kNotFound without a mailbox; kInvalidArgument (problem set) when
+  // the mailbox cannot sync now (disconnected, needs_reauth, disabled).
+  virtual model::Status sync_now(model::Id user_id) = 0;
+  // Stops syncing, revokes the tokens at the provider (best effort), forgets them, state
+  // `disconnected`; synced messages stay. kNotFound without a mailbox. Idempotent.
+  virtual model::Status deauthorize(model::Id user_id) = 0;
+
+  // A Gmail Pub/Sub push: verifies the JWT and enqueues a sync of the named mailbox. kAuthExpired
+  // for a bad JWT (answer 401), kMalformedInput for a bad envelope (answer 400). An unknown address
+  // is success (acknowledged, nothing to do), so Pub/Sub stops redelivering.
+  virtual model::Status google_push(std::string_view authorization_header, std::string_view body) = 0;
+
+  // The contract's settings changed (provider switched or turned off): mailboxes move to
+  // `disabled` or back. Idempotent.
+  virtual void contract_settings_changed(model::Id contract_id) = 0;
+  // A member became a candidate of the contract (saved to a project, or an address added): queues
+  // a targeted backfill for that member in every active mailbox of the contract.
+  virtual void candidate_added(model::Id contract_id, model::Id member_id) = 0;
+};
+
+}  // namespace hiresync::sync

@@ -1,0 +1,290 @@
+"""Starts the real `hiresync-sandbox` and `hiresync serve` on loopback and talks to them over HTTP.
+
+Integration tests of the sync path use only the HTTP API of the server and the sandbox's control
+API: nothing reads the database behind the server's back. Binaries come from HIRESYNC_BIN and
+HIRESYNC_SANDBOX_BIN (set by CTest).
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.parse
+import urllib.request
+
+HIRESYNC = os.environ.get("HIRESYNC_BIN", "build/src/app/hiresync")
+SANDBOX = os.environ.get("HIRESYNC_SANDBOX_BIN", "build/sandbox/hiresync-sandbox")
+OPERATOR = "operator-token-for-tests"
+PASSWORD = "correct horse battery staple"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = urllib.request.build_opener(NoRedirect)
+
+
+def http(method, url, body=None, headers=None, timeout=10):
+    """Returns (status, parsed JSON or text, headers). Never raises for an HTTP status."""
+    data = None
+    hdrs = dict(headers or {})
+    if body is not None:
+        data = json.dumps(body).encode()
+        hdrs.setdefault("Content-Type", "application/json")
+    req = urllib.request.Request(url, data=data, method=method, headers=hdrs)
+    try:
+        resp = _opener.open(req, timeout=timeout)
+        status, raw, rh = resp.status, resp.read(), resp.headers
+    except urllib.error.HTTPError as e:
+        status, raw, rh = e.code, e.read(), e.headers
+    text = raw.decode("utf-8", "replace")
+    try:
+        parsed = json.loads(text) if text else None
+    except ValueError:
+        parsed = text
+    return status, parsed, rh
+
+
+def wait_until(predicate, timeout=10.0, interval=0.05, what="condition"):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}; last value: {last!r}")
+
+
+class Stack:
+    """One sandbox and one server, with their own database and logs in a temp folder."""
+
+    def __init__(self, auto_consent=True, sandbox_args=(), sync_config=None, push=True):
+        self.dir = tempfile.mkdtemp(prefix="hiresync-it-")
+        self.sandbox_port = free_port()
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.sandbox_base = f"http://127.0.0.1:{self.sandbox_port}"
+        self.db = os.path.join(self.dir, "hiresync.db")
+        self.config = os.path.join(self.dir, "hiresync.toml")
+        sync = {"poll_interval_s": 600, "backfill_days": 365}
+        sync.update(sync_config or {})
+        with open(self.config, "w") as f:
+            f.write("[sync]\n")
+            for k, v in sync.items():
+                f.write(f"{k} = {v}\n")
+        args = [SANDBOX, "--listen", f"127.0.0.1:{self.sandbox_port}"]
+        if auto_consent:
+            args.append("--auto-consent")
+        if push:
+            args += ["--google-push-endpoint", f"{self.base}/webhooks/google"]
+        args += list(sandbox_args)
+        self.sandbox = self._spawn(args, "sandbox")
+        self.server = None
+        self.start_server()
+
+    def _spawn(self, args, name, env=None):
+        with open(os.path.join(self.dir, f"{name}.log"), "ab") as log:
+            proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
+        url = self.base if name == "serve" else self.sandbox_base
+        wait_until(lambda: self._healthy(url, proc), timeout=15, what=f"{name} to answer /healthz")
+        return proc
+
+    @staticmethod
+    def _healthy(url, proc):
+        if proc.poll() is not None:
+            raise AssertionError(f"process exited with {proc.returncode}")
+        try:
+            return http("GET", url + "/healthz", timeout=1)[0] == 200
+        except OSError:
+            return False
+
+    def start_server(self):
+        env = dict(os.environ)
+        env["HIRESYNC_OPERATOR_TOKEN"] = OPERATOR
+        env.pop("HIRESYNC_SECRET_KEY", None)
+        args = [HIRESYNC, "serve", "--listen", f"127.0.0.1:{self.port}", "--db", self.db,
+                "--config", self.config, "--sandbox", self.sandbox_base, "--public-url", self.base]
+        self.server = self._spawn(args, "serve", env)
+
+    def kill_server(self, sig=signal.SIGKILL):
+        self.server.send_signal(sig)
+        self.server.wait(timeout=10)
+
+    def close(self):
+        for proc in (self.server, self.sandbox):
+            if proc and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        if os.environ.get("HIRESYNC_KEEP_TEST_DIRS"):
+            print("kept", self.dir)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def log(self, name):
+        with open(os.path.join(self.dir, f"{name}.log"), "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    # --- the server's API ---------------------------------------------------------------------
+    def api(self, method, path, body=None, token=None):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        status, parsed, _ = http(method, self.base + path, body, headers)
+        return status, parsed
+
+    def ops(self, method, path, body=None):
+        return self.api(method, path, body, OPERATOR)
+
+    def login(self, email):
+        status, body = self.api("POST", "/api/session", {"email": email, "password": PASSWORD})
+        assert status == 200, (status, body)
+        return body["token"]
+
+    # --- the sandbox's control API -------------------------------------------------------------
+    def ctl(self, method, path, body=None):
+        status, parsed, _ = http(method, self.sandbox_base + path, body)
+        return status, parsed
+
+    def add_account(self, address, consent="granted", mailbox=True):
+        status, body = self.ctl("POST", "/control/accounts",
+                                {"provider": "google", "address": address, "mailbox": mailbox,
+                                 "consent": consent, "hosting": "cloud"})
+        assert status in (200, 201), (status, body)
+
+    def deliver(self, address, raw, folder="inbox", internal_date_ms=None):
+        body = {"folder": folder, "raw": raw}
+        if internal_date_ms is not None:
+            body["internal_date_ms"] = internal_date_ms
+        status, out = self.ctl("POST", f"/control/accounts/{address}/messages", body)
+        assert status in (200, 201), (status, out)
+        return out
+
+    def deliver_bulk(self, address, messages):
+        """Loads many messages without push notifications: [(folder, raw, internal_date_ms)]."""
+        body = {"messages": [{"folder": f, "raw": r, "internal_date_ms": d} for f, r, d in messages], "push": False}
+        status, out = self.ctl("POST", f"/control/accounts/{address}/messages:bulk", body)
+        assert status in (200, 201), (status, out)
+        return out
+
+    def stats(self, address):
+        status, body = self.ctl("GET", "/control/stats?" + urllib.parse.urlencode({"account": address}))
+        assert status == 200, (status, body)
+        return body
+
+    def fault(self, **kwargs):
+        status, body = self.ctl("POST", "/control/faults", kwargs)
+        assert status in (200, 201, 204), (status, body)
+
+
+def message(sender, to, subject, msg_id, body="Hello", cc=None, in_reply_to=None, date=None):
+    lines = [f"From: {sender}", f"To: {to}"]
+    if cc:
+        lines.append(f"Cc: {cc}")
+    lines += [f"Subject: {subject}", f"Message-ID: <{msg_id}>",
+              "Date: " + (date or time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime()))]
+    if in_reply_to:
+        lines += [f"In-Reply-To: <{in_reply_to}>", f"References: <{in_reply_to}>"]
+    return "\r\n".join(lines) + "\r\n\r\n" + body + "\r\n"
+
+
+class World:
+    """A contract with an admin (who is also a recruiter), a second recruiter, a candidate in a
+    project, and a second contract with its own user: built through the HTTP API."""
+
+    def __init__(self, stack, provider="google", domain="acme.example"):
+        self.stack = stack
+        self.domain = domain
+        s, c = stack.ops("POST", "/api/ops/contracts",
+                         {"name": f"Acme {domain}", "admin": {"email": f"rita@{domain}", "name": "Rita",
+                                                              "password": PASSWORD}})
+        assert s in (200, 201), (s, c)
+        self.contract_id = c["id"]
+        self.admin = stack.login(f"rita@{domain}")
+        s, u = stack.api("POST", "/api/users", {"email": f"sam@{domain}", "name": "Sam", "password": PASSWORD,
+                                                "role": "user"}, self.admin)
+        assert s in (200, 201), (s, u)
+        self.second = stack.login(f"sam@{domain}")
+        self.candidate_email = f"ann.{domain.split('.')[0]}@candidates.example"
+        s, m = stack.ops("POST", "/api/ops/members", {"name": "Ann Lee", "emails": [self.candidate_email],
+                                                      "email_discovery": "anyone"})
+        assert s in (200, 201), (s, m)
+        self.candidate_id = m["id"]
+        s, p = stack.api("POST", "/api/projects", {"name": "Backend"}, self.admin)
+        assert s in (200, 201), (s, p)
+        self.project_id = p["id"]
+        s, body = stack.api("POST", f"/api/projects/{self.project_id}/candidates", {"member_id": self.candidate_id},
+                            self.admin)
+        assert s in (200, 201, 204), (s, body)
+        if provider != "none":
+            self.enable(provider)
+        self.recruiter = f"rita@{domain}"
+
+    def enable(self, provider):
+        s, body = self.stack.api("PATCH", "/api/contract/settings", {"email_provider": provider}, self.admin)
+        assert s == 200, (s, body)
+
+    def authorize(self, token=None):
+        """Runs the OAuth flow as a browser would (auto-consent): returns the callback's Location."""
+        token = token or self.admin
+        s, body = self.stack.api("POST", "/api/me/mailbox/authorize", None, token)
+        if s != 200:
+            return s, body
+        s, _, h = http("GET", body["authorize_url"])
+        assert s in (302, 303), s
+        callback = h["Location"]
+        s, _, h = http("GET", callback, headers={"Authorization": f"Bearer {token}"})
+        assert s in (302, 303), (s, callback)
+        return s, h["Location"]
+
+    def mailbox(self, token=None):
+        return self.stack.api("GET", "/api/me/mailbox", None, token or self.admin)
+
+    def wait_live(self, token=None, timeout=10):
+        def live():
+            s, b = self.mailbox(token)
+            return b if s == 200 and b["status"] == "live" else None
+        return wait_until(live, timeout=timeout, what="mailbox live")
+
+    def threads(self, token=None, member_id=None):
+        return self.stack.api("GET", f"/api/candidates/{member_id or self.candidate_id}/threads", None,
+                              token or self.admin)
+
+    def message_ids(self, token=None, member_id=None):
+        """Every message visible to the caller on the candidate's profile, by subject (sorted)."""
+        s, threads = self.threads(token, member_id)
+        assert s == 200, (s, threads)
+        return sorted(m["subject"] for t in threads for m in t["messages"])
+
+
+class StackTest(unittest.TestCase):
+    """Starts one Stack per test; keeps the logs in the failure message."""
+    sandbox_args = ()
+    sync_config = None
+    auto_consent = True
+
+    def setUp(self):
+        self.stack = Stack(auto_consent=self.auto_consent, sandbox_args=self.sandbox_args,
+                           sync_config=self.sync_config)
+
+    def tearDown(self):
+        failed = any(err for _, err in getattr(self._outcome, "errors", []) if err) or \
+            (hasattr(self._outcome, "result") and (self._outcome.result.failures or self._outcome.result.errors))
+        if failed:
+            print("\n--- serve.log (tail) ---\n" + self.stack.log("serve")[-4000:])
+            print("\n--- sandbox.log (tail) ---\n" + self.stack.log("sandbox")[-2000:])
+        self.stack.close()

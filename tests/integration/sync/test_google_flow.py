@@ -1,0 +1,148 @@
+"""Issue 3, first "Done when": the whole Google path through the HTTP API only."""
+import time
+import unittest
+
+from harness import StackTest, World, message, wait_until
+
+
+class GoogleFlow(StackTest):
+    def test_candidate_mail_appears_in_one_private_thread_and_only_for_its_owner(self):
+        st = self.stack
+        world = World(st, provider="none")
+        st.add_account(world.recruiter)
+
+        # Before the admin enables Google, authorizing is refused with a clear error.
+        s, body = st.api("POST", "/api/me/mailbox/authorize", None, world.admin)
+        self.assertEqual(s, 422, body)
+        self.assertEqual(body["error"]["code"], "sync_not_enabled")
+        self.assertTrue(body["error"]["message"])
+        self.assertTrue(body["error"]["remedy"])
+
+        world.enable("google")
+        s, location = world.authorize()
+        self.assertIn("result=connected", location)
+        world.wait_live()
+
+        cand = world.candidate_email
+        inbound = message(f"Ann Lee <{cand}>", world.recruiter, "Backend role", "in-1@candidates.example",
+                          "I am interested.")
+        reply = message(world.recruiter, f"Ann Lee <{cand}>", "Re: Backend role", "out-1@acme.example",
+                        "Great, let's talk.", in_reply_to="in-1@candidates.example")
+        colleague = message("bob@acme.example", world.recruiter, "Lunch?", "lunch-1@acme.example")
+        t0 = time.monotonic()
+        st.deliver(world.recruiter, inbound)
+        st.deliver(world.recruiter, reply, folder="sent")
+        st.deliver(world.recruiter, colleague)
+
+        wait_until(lambda: len(world.message_ids()) >= 2, timeout=2.0, what="both candidate messages within 2 s")
+        elapsed = time.monotonic() - t0
+        self.assertLess(elapsed, 2.0)
+        time.sleep(0.5)  # anything extra (the colleague's mail) would have arrived by now
+
+        s, threads = world.threads()
+        self.assertEqual(s, 200, threads)
+        self.assertEqual(len(threads), 1, threads)
+        msgs = threads[0]["messages"]
+        self.assertEqual(sorted(m["subject"] for m in msgs), ["Backend role", "Re: Backend role"])
+        self.assertEqual({m["direction"] for m in msgs}, {"inbound", "outbound"})
+        self.assertTrue(all(m["visibility"] == "private" for m in msgs))
+        self.assertTrue(all(m["kind"] == "email" for m in msgs))
+
+        # The second recruiter of the same contract sees none of it (private to the owner).
+        s, theirs = world.threads(world.second)
+        self.assertEqual(s, 200, theirs)
+        self.assertEqual(theirs, [])
+
+        # A user of another contract cannot even see that the candidate exists.
+        other = World(st, provider="google", domain="globex.example")
+        s, body = world.threads(other.admin)
+        self.assertEqual(s, 404, body)
+
+        # Status is something a person can read.
+        s, mb = world.mailbox()
+        self.assertEqual(s, 200)
+        self.assertEqual(mb["status"], "live")
+        self.assertEqual(mb["provider"], "google")
+        self.assertEqual(mb["address"], world.recruiter)
+        self.assertIsNone(mb["error"])
+        self.assertIsNotNone(mb["last_synced_at"])
+
+        # Privacy by construction: only the two matched messages had their content fetched.
+        stats = st.stats(world.recruiter)["endpoints"]
+        self.assertEqual(stats.get("messages.get.raw", 0) + stats.get("messages.get.full", 0), 2, stats)
+
+    def test_deauthorize_keeps_messages_and_stops_syncing(self):
+        st = self.stack
+        world = World(st)
+        st.add_account(world.recruiter)
+        world.authorize()
+        world.wait_live()
+        cand = world.candidate_email
+        st.deliver(world.recruiter, message(cand, world.recruiter, "First", "first@c.example"))
+        wait_until(lambda: world.message_ids() == ["First"], timeout=5, what="first message")
+
+        s, _ = st.api("DELETE", "/api/me/mailbox", None, world.admin)
+        self.assertIn(s, (200, 204))
+        s, mb = world.mailbox()
+        self.assertEqual(mb["status"], "disconnected")
+        self.assertGreaterEqual(st.stats(world.recruiter)["endpoints"].get("revoke", 0), 1)
+
+        st.deliver(world.recruiter, message(cand, world.recruiter, "After", "after@c.example"))
+        time.sleep(2.0)
+        self.assertEqual(world.message_ids(), ["First"])  # kept, and nothing new
+
+        # Reauthorizing resumes from the stored cursor: the message that arrived meanwhile appears.
+        world.authorize()
+        wait_until(lambda: world.message_ids() == ["After", "First"], timeout=5, what="resume from cursor")
+
+    def test_candidate_saved_later_gets_their_past_mail_by_targeted_search(self):
+        st = self.stack
+        world = World(st)
+        st.add_account(world.recruiter)
+        s, m = st.ops("POST", "/api/ops/members", {"name": "Bo Chen", "emails": ["bo@later.example"],
+                                                   "email_discovery": "anyone"})
+        self.assertIn(s, (200, 201), m)
+        old = int((time.time() - 30 * 86400) * 1000)
+        st.deliver(world.recruiter, message("bo@later.example", world.recruiter, "Old hello", "old@later.example"),
+                   internal_date_ms=old)
+        for i in range(5):
+            st.deliver(world.recruiter, message(f"x{i}@noise.example", world.recruiter, "noise", f"n{i}@noise.example"),
+                       internal_date_ms=old)
+        world.authorize()
+        world.wait_live()
+        before = st.stats(world.recruiter)["endpoints"]
+
+        s, body = st.api("POST", f"/api/projects/{world.project_id}/candidates", {"member_id": m["id"]}, world.admin)
+        self.assertIn(s, (200, 201, 204), body)
+        wait_until(lambda: world.message_ids(member_id=m["id"]) == ["Old hello"], timeout=5,
+                   what="targeted backfill of the new candidate")
+        after = st.stats(world.recruiter)["endpoints"]
+        # Found by a search for that person, not by rescanning the mailbox: one metadata fetch.
+        self.assertEqual(after["messages.get.metadata"] - before["messages.get.metadata"], 1, (before, after))
+
+    def test_turning_syncing_off_disables_and_turning_it_on_resumes(self):
+        st = self.stack
+        world = World(st)
+        st.add_account(world.recruiter)
+        world.authorize()
+        world.wait_live()
+        cand = world.candidate_email
+
+        world.enable("none")
+        s, mb = world.mailbox()
+        self.assertEqual((mb["status"], mb["error"]["code"]), ("disabled", "sync_not_enabled"), mb)
+        st.deliver(world.recruiter, message(cand, world.recruiter, "While off", "off@c.example"))
+        time.sleep(1.0)
+        self.assertEqual(world.message_ids(), [])  # nothing syncs while the contract has it off
+
+        world.enable("microsoft")
+        s, mb = world.mailbox()
+        self.assertEqual((mb["status"], mb["error"]["code"]), ("disabled", "wrong_provider"), mb)
+
+        world.enable("google")
+        wait_until(lambda: world.message_ids() == ["While off"], timeout=5, what="resume after re-enabling")
+        self.assertEqual(world.wait_live()["error"], None)
+
+
+if __name__ == "__main__":
+    unittest.main()
