@@ -69,7 +69,8 @@ constexpr const char* kSelectMailboxOfUser =
     " WHERE user_id = ? AND provider = ?";
 constexpr const char* kSelectMailboxHolder =
     "SELECT u.email FROM mailboxes m JOIN users u ON u.id = m.user_id"
-    " WHERE m.contract_id = ? AND m.canonical_address = ? AND m.provider = ? AND m.user_id != ?";
+    " WHERE m.contract_id = ? AND m.canonical_address = ? AND m.provider = ? AND m.user_id != ?"
+    " AND m.state != 'disconnected'";
 constexpr const char* kSelectUserContract = "SELECT contract_id FROM users WHERE id = ?";
 constexpr const char* kInsertMailbox =
     "INSERT INTO mailboxes(user_id, contract_id, provider, address, canonical_address, state, created_at,"
@@ -399,6 +400,27 @@ Result<std::vector<Id>> SqliteStore::saved_member_ids(Id contract_id) {
 
 // --- mailboxes -------------------------------------------------------------------------------
 
+Result<Id> SqliteStore::contract_of_user(Id user_id) {
+  auto uc = db_->prepare(kSelectUserContract);
+  if (!uc) return uc.error();
+  uc->bind_all(user_id);
+  auto row = uc->step();
+  if (!row) return row.error();
+  if (!*row) return make_error(ErrorCode::kNotFound, "no user " + std::to_string(user_id));
+  return uc->int_at(0);
+}
+
+Status SqliteStore::check_address_free(Id contract_id, const std::string& canonical_address,
+                                       const std::string& provider, Id user_id) {
+  auto holder = db_->prepare(kSelectMailboxHolder);
+  if (!holder) return holder.error();
+  holder->bind_all(contract_id, canonical_address, provider, user_id);
+  auto row = holder->step();
+  if (!row) return row.error();
+  if (*row) return make_error(ErrorCode::kConflict, holder->text_at(0));
+  return Status();
+}
+
 Result<Mailbox> SqliteStore::ensure_mailbox(Id user_id, const std::string& provider,
                                             const std::string& address,
                                             const std::string& canonical_address) {
@@ -425,26 +447,15 @@ Result<Mailbox> SqliteStore::ensure_mailbox(Id user_id, const std::string& provi
     if (!existing) return existing.error();
     if (*existing) return **existing;
 
-    auto uc = db_->prepare(kSelectUserContract);
-    if (!uc) return uc.error();
-    uc->bind_all(user_id);
-    auto urow = uc->step();
-    if (!urow) return urow.error();
-    if (!*urow) return make_error(ErrorCode::kNotFound, "no user " + std::to_string(user_id));
-    const Id contract_id = uc->int_at(0);
-
-    auto holder = db_->prepare(kSelectMailboxHolder);
-    if (!holder) return holder.error();
-    holder->bind_all(contract_id, canonical_address, provider, user_id);
-    auto hrow = holder->step();
-    if (!hrow) return hrow.error();
-    if (*hrow) {
-      return make_error(ErrorCode::kConflict, address + " is already connected by " + holder->text_at(0));
+    auto contract_id = contract_of_user(user_id);
+    if (!contract_id) return contract_id.error();
+    if (auto free = check_address_free(*contract_id, canonical_address, provider, user_id); !free) {
+      return make_error(ErrorCode::kConflict, address + " is already connected by " + free.error().detail);
     }
     auto ins = db_->prepare(kInsertMailbox);
     if (!ins) return ins.error();
     const auto now = unix_now();
-    if (auto st = ins->bind_all(user_id, contract_id, provider, address, canonical_address, now, now).run();
+    if (auto st = ins->bind_all(user_id, *contract_id, provider, address, canonical_address, now, now).run();
         !st) {
       return st.error();
     }

@@ -116,6 +116,12 @@ class SqliteStore final : public Store {
  private:
   explicit SqliteStore(std::unique_ptr<sqlite::Db> db) : db_(std::move(db)) {}
   Status migrate(int max_version);
+  // The contract of a user; kNotFound when there is no such user.
+  Result<Id> contract_of_user(Id user_id);
+  // Success when no other user of the contract holds `canonical_address` for `provider` in a
+  // mailbox that is not disconnected; kConflict with the holder's email as detail otherwise.
+  Status check_address_free(Id contract_id, const std::string& canonical_address, const std::string& provider,
+                            Id user_id);
   // Runs `fn` atomically: in its own transaction, or as part of the caller's when one is open.
   template <typename Fn>
   auto in_tx(std::string_view name, Fn&& fn) -> decltype(fn());

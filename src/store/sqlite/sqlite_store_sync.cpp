@@ -32,11 +32,6 @@ constexpr const char* kSelectByAddress =
     " FROM mailboxes m WHERE m.provider = ? AND m.canonical_address = ? ORDER BY m.id";
 #undef HIRESYNC_MAILBOX_COLUMNS
 
-constexpr const char* kSelectUserContract = "SELECT contract_id FROM users WHERE id = ?";
-constexpr const char* kSelectHolder =
-    "SELECT u.email FROM mailboxes m JOIN users u ON u.id = m.user_id"
-    " WHERE m.contract_id = ? AND m.canonical_address = ? AND m.provider = ? AND m.user_id != ?"
-    " AND m.state != 'disconnected'";
 // A disconnected mailbox of another user no longer holds the address: it gives it up.
 constexpr const char* kReleaseAddress =
     "UPDATE mailboxes SET canonical_address = canonical_address || '#released-' || id"
@@ -165,20 +160,11 @@ Result<Mailbox> SqliteStore::connect_mailbox(Id user_id, const std::string& prov
                                              const std::string& address, const std::string& canonical_address,
                                              const std::string& token_ciphertext) {
   return in_tx("connect_mailbox", [&]() -> Result<Mailbox> {
-    auto uc = db_->prepare(kSelectUserContract);
-    if (!uc) return uc.error();
-    uc->bind_all(user_id);
-    auto urow = uc->step();
-    if (!urow) return urow.error();
-    if (!*urow) return make_error(ErrorCode::kNotFound, "no user " + std::to_string(user_id));
-    const Id contract_id = uc->int_at(0);
-
-    auto holder = db_->prepare(kSelectHolder);
-    if (!holder) return holder.error();
-    holder->bind_all(contract_id, canonical_address, provider, user_id);
-    auto hrow = holder->step();
-    if (!hrow) return hrow.error();
-    if (*hrow) return make_error(ErrorCode::kConflict, holder->text_at(0));
+    auto contract = contract_of_user(user_id);
+    if (!contract) return contract.error();
+    const Id contract_id = *contract;
+    if (auto free = check_address_free(contract_id, canonical_address, provider, user_id); !free)
+      return free.error();
 
     auto release = db_->prepare(kReleaseAddress);
     if (!release) return release.error();
