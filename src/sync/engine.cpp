@@ -1,6 +1,7 @@
 #include "sync/engine.hpp"
 
 #include <chrono>
+#include <optional>
 
 #include "ingest/candidates.hpp"
 #include "model/problems.hpp"
@@ -30,6 +31,7 @@ bool is_syncing_state(const std::string& state) {
 Engine::Engine(EngineConfig config, EngineDeps deps)
     : config_(config), deps_(std::move(deps)), vault_(*deps_.box) {
   if (!deps_.now_ms) deps_.now_ms = system_now_ms;
+  if (!deps_.log) deps_.log = [](const char*, const std::string&) {};
   auto& m = *deps_.metrics;
   m.describe_counter("hiresync_sync_runs_total", "Mailbox sync runs by provider and outcome.");
   m.describe_counter("hiresync_messages_synced_total", "Messages stored for candidates.");
@@ -117,18 +119,29 @@ void Engine::worker_loop() {
     }
     slot.running = true;
     lock.unlock();
-    run_mailbox(*store, next.mailbox_id);
+    const bool completed = run_mailbox(*store, next.mailbox_id);
     lock.lock();
     auto& after = slots_[next.mailbox_id];
     after.running = false;
+    // A signal during the run: run again now (its follow-up, if any, waits for that run's end).
+    // Otherwise a pending push follow-up comes due shortly (Gmail drops pushes above 1/s, so a
+    // message that landed just after this run may have had its push dropped).
+    std::optional<std::int64_t> at;
     if (after.rerun) {
       after.rerun = false;
-      const std::int64_t at = now_ms();
-      if (auto it = due_at_.find(next.mailbox_id); it != due_at_.end())
-        queue_.erase(Due{it->second, next.mailbox_id});
-      queue_.insert(Due{at, next.mailbox_id});
-      due_at_[next.mailbox_id] = at;
-      cv_.notify_one();
+      at = now_ms();
+    } else if (after.followup) {
+      after.followup = false;
+      if (completed) at = now_ms() + config_.push_followup_ms;
+    }
+    if (at) {
+      auto it = due_at_.find(next.mailbox_id);
+      if (it == due_at_.end() || it->second > *at) {
+        if (it != due_at_.end()) queue_.erase(Due{it->second, next.mailbox_id});
+        queue_.insert(Due{*at, next.mailbox_id});
+        due_at_[next.mailbox_id] = *at;
+        cv_.notify_one();
+      }
     }
   }
 }
@@ -167,33 +180,40 @@ void Engine::invalidate_index(model::Id contract_id) {
   indexes_.erase(contract_id);
 }
 
-void Engine::run_mailbox(store::Store& store, model::Id mailbox_id) {
+bool Engine::run_mailbox(store::Store& store, model::Id mailbox_id) {
   auto mb = store.get_mailbox(mailbox_id);
-  if (!mb || !is_syncing_state(mb->state)) return;
+  if (!mb || !is_syncing_state(mb->state)) return false;
   auto contract = store.get_contract(mb->contract_id);
-  if (!contract) return finish_run(store, *mb, contract.error());
+  if (!contract) {
+    finish_run(store, *mb, contract.error());
+    return false;
+  }
   if (model::to_string(contract->settings.email_provider) != mb->provider) {
     const char* cause = contract->settings.email_provider == model::EmailProvider::kNone ? "sync_not_enabled"
                                                                                          : "wrong_provider";
     (void)store.set_mailbox_state(mb->id, "disabled", cause, "contract settings", 0);
-    return;
+    return false;
   }
   const ProviderClients* provider = clients(mb->provider);
   if (provider == nullptr) {
     (void)store.set_mailbox_state(mb->id, "error", "provider_misconfigured",
                                   "no connector for " + mb->provider, 0);
-    return;
+    return false;
   }
   auto index = index_for(store, mb->contract_id);
-  if (!index) return finish_run(store, *mb, index.error());
+  if (!index) {
+    finish_run(store, *mb, index.error());
+    return false;
+  }
   auto budget = budget_for(mb->id);
   MailboxRun run(RunContext{store, *mb, *contract, *index, *provider->oauth, *provider->mail,
                             provider->push_topic, *budget, vault_, *deps_.metrics, stopping_, deps_.now_ms,
                             config_.backfill_days, config_.watch_renew_s, config_.addresses_per_query});
   const Status outcome = run.execute();
-  if (stopping_ && !outcome) return;  // interrupted by shutdown: the next start resumes
+  if (stopping_ && !outcome) return false;  // interrupted by shutdown: the next start resumes
   auto fresh = store.get_mailbox(mailbox_id);
   finish_run(store, fresh ? *fresh : *mb, outcome);
+  return outcome.ok();
 }
 
 void Engine::finish_run(store::Store& store, const store::Mailbox& mb, const Status& outcome) {
@@ -209,16 +229,14 @@ void Engine::finish_run(store::Store& store, const store::Mailbox& mb, const Sta
     }
     (void)store.mark_synced(mb.id, now / 1000, true);
     (void)store.set_mailbox_state(mb.id, "live", "", "", 0);
-    bool followup = false;
-    {
-      std::lock_guard lock(mu_);
-      followup = std::exchange(slots_[mb.id].followup, false);
-    }
-    enqueue(mb.id,
-            followup ? config_.push_followup_ms : static_cast<std::int64_t>(config_.poll_interval_s) * 1000);
+    // The fallback poll; the worker brings it forward for a rerun or a push follow-up.
+    enqueue(mb.id, static_cast<std::int64_t>(config_.poll_interval_s) * 1000);
     return;
   }
   const model::Error& e = outcome.error();
+  deps_.log(e.code == ErrorCode::kRateLimited || e.code == ErrorCode::kTransient ? "warn" : "error",
+            "mailbox " + std::to_string(mb.id) + " run failed: " + model::to_string(e.code) +
+                (e.problem.empty() ? "" : " (" + e.problem + ")") + ": " + e.detail);
   int failures = 0;
   std::int64_t delay = 0;
   {

@@ -67,6 +67,9 @@ struct EngineDeps {
   metrics::Registry* metrics = nullptr;
   std::map<std::string, ProviderClients> providers;  // "google" -> clients
   Clock now_ms;                                      // defaults to the system clock
+  // Structured log sink (level, message); may be empty. Messages name mailboxes by id and carry
+  // error details, never tokens, addresses of candidates or message content.
+  std::function<void(const char* level, const std::string& message)> log;
 };
 
 class Engine final : public SyncService {
@@ -91,6 +94,8 @@ class Engine final : public SyncService {
   model::Result<MailboxStatus> status(model::Id user_id) override;
   model::Status sync_now(model::Id user_id) override;
   model::Status deauthorize(model::Id user_id) override;
+  model::Result<Explanation> explain(const model::User& user, std::string_view provider_message_id,
+                                     std::string_view raw) override;
   model::Status google_push(std::string_view authorization_header, std::string_view body) override;
   void contract_settings_changed(model::Id contract_id) override;
   void candidate_added(model::Id contract_id, model::Id member_id) override;
@@ -122,13 +127,22 @@ class Engine final : public SyncService {
   };
 
   void worker_loop();
-  void run_mailbox(store::Store& store, model::Id mailbox_id);
+  // Runs one mailbox; true when the run completed (the mailbox is live).
+  bool run_mailbox(store::Store& store, model::Id mailbox_id);
   // After a run: the next due time from the outcome; records the state.
   void finish_run(store::Store& store, const store::Mailbox& mailbox, const model::Status& outcome);
   const ProviderClients* clients(const std::string& provider) const;
   std::shared_ptr<QuotaBudget> budget_for(model::Id mailbox_id);
   std::int64_t now_ms() const { return deps_.now_ms(); }
-  model::Result<std::unique_ptr<store::Store>> api_store();
+  // A store for a call from an API thread, borrowed from a small pool (opening SQLite and checking
+  // migrations on every status request would cost more than the request) and returned when the
+  // lease dies.
+  struct StoreReturn {
+    Engine* engine;
+    void operator()(store::Store* s) const;
+  };
+  using StoreLease = std::unique_ptr<store::Store, StoreReturn>;
+  model::Result<StoreLease> api_store();
 
   EngineConfig config_;
   EngineDeps deps_;
@@ -144,6 +158,8 @@ class Engine final : public SyncService {
   std::mt19937_64 rng_{std::random_device{}()};
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> workers_;
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<store::Store>> pool_;  // idle stores for API calls
 };
 
 }  // namespace hiresync::sync
