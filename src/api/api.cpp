@@ -37,6 +37,7 @@ Router<Route> make_routes() {
   r.add("DELETE", "/api/me/mailbox", {h::delete_mailbox, Access::kUser});
   r.add("POST", "/api/me/mailbox/authorize", {h::authorize_mailbox, Access::kUser});
   r.add("POST", "/api/me/mailbox/sync", {h::sync_mailbox, Access::kUser});
+  r.add("POST", "/api/me/mailbox/explain", {h::explain_message, Access::kUser});
   r.add("GET", "/oauth/callback", {h::oauth_callback, Access::kMaybeUser});
 
   r.add("POST", "/api/ops/contracts", {h::create_contract, Access::kOperator});

@@ -118,6 +118,23 @@ TEST_F(ApiTest, SyncNowAndDeauthorize) {
   EXPECT_EQ(sync_.sync_now_users, (std::vector<model::Id>{w.rita, w.rita, w.rita}));
 }
 
+TEST_F(ApiTest, ExplainTakesExactlyOneOfAnIdOrARawMessage) {
+  auto w = make_world();
+  auto ok =
+      call_as(w.rita_token, "POST", "/api/me/mailbox/explain", {{"raw", "From: bob@acme.example\r\n\r\n"}});
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(ok.json["status"], "skipped");
+  EXPECT_EQ(ok.json["participants"][0]["result"], "internal_domain");
+  EXPECT_EQ(call_as(w.rita_token, "POST", "/api/me/mailbox/explain", json::object()).status, 400);
+  EXPECT_EQ(
+      call_as(w.rita_token, "POST", "/api/me/mailbox/explain", {{"raw", "x"}, {"provider_message_id", "y"}})
+          .status,
+      400);
+  EXPECT_EQ(call("POST", "/api/me/mailbox/explain", R"({"raw":"x"})").status, 401);
+  std::lock_guard lock(sync_.mu);
+  EXPECT_EQ(sync_.explained.size(), 1U);
+}
+
 TEST_F(ApiTest, GoogleWebhookStatuses) {
   const std::string envelope = R"({"message":{"data":"e30="},"subscription":"s"})";
   EXPECT_EQ(call("POST", "/webhooks/google", envelope, {{"Authorization", "Bearer good-jwt"}}).status, 204);

@@ -54,6 +54,16 @@ class FakeSync final : public sync::SyncService {
     deauthorized.push_back(user_id);
     return {};
   }
+  model::Result<sync::Explanation> explain(const model::User&, std::string_view provider_message_id,
+                                           std::string_view raw) override {
+    std::lock_guard lock(mu);
+    explained.emplace_back(provider_message_id.empty() ? std::string(raw) : std::string(provider_message_id));
+    sync::Explanation e;
+    e.status = "skipped";
+    e.reason = "internal_domain";
+    e.participants.push_back({"from", "Bob", "bob@acme.example", "internal_domain", "same company"});
+    return e;
+  }
   model::Status google_push(std::string_view authorization_header, std::string_view body) override {
     std::lock_guard lock(mu);
     pushes.emplace_back(std::string(authorization_header), std::string(body));
@@ -82,6 +92,7 @@ class FakeSync final : public sync::SyncService {
   std::optional<sync::MailboxStatus> mailbox;
   model::Id mailbox_user = 0;
   std::vector<model::Id> authorize_users;
+  std::vector<std::string> explained;
   std::vector<std::string> session_keys;
   std::vector<Finish> finish_calls;
   std::vector<model::Id> sync_now_users;

@@ -95,6 +95,7 @@ HandlerResult authorize_mailbox(Ctx& ctx);
 HandlerResult oauth_callback(Ctx& ctx);
 HandlerResult sync_mailbox(Ctx& ctx);
 HandlerResult delete_mailbox(Ctx& ctx);
+HandlerResult explain_message(Ctx& ctx);
 HandlerResult google_webhook(Ctx& ctx);
 HandlerResult healthz(Ctx& ctx);
 HandlerResult metrics_text(Ctx& ctx);

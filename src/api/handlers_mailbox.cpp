@@ -106,6 +106,35 @@ HandlerResult delete_mailbox(Ctx& ctx) {
   return net::Response{204, {}, {}};
 }
 
+HandlerResult explain_message(Ctx& ctx) {
+  auto body = parse_object(ctx.request);
+  if (!body) return body.error();
+  auto id = string_field(*body, "provider_message_id", false);
+  if (!id) return id.error();
+  auto raw = string_field(*body, "raw", false);
+  if (!raw) return raw.error();
+  if (id->value_or("").empty() == raw->value_or("").empty()) {
+    return model::make_error(ErrorCode::kMalformedInput, "give exactly one of provider_message_id and raw");
+  }
+  auto out = ctx.sync.explain(ctx.user, id->value_or(""), raw->value_or(""));
+  if (!out) return out.error();
+  json participants = json::array();
+  for (const auto& p : out->participants) {
+    participants.push_back({{"role", p.role},
+                            {"name", p.name},
+                            {"email", p.email},
+                            {"result", p.result},
+                            {"explanation", p.explanation}});
+  }
+  json result{{"status", out->status},
+              {"reason", out->reason},
+              {"subject", out->subject},
+              {"message_id", out->message_id},
+              {"participants", std::move(participants)}};
+  if (!out->detail.empty()) result["detail"] = out->detail;
+  return json_response(200, result);
+}
+
 HandlerResult google_webhook(Ctx& ctx) {
   auto st = ctx.sync.google_push(ctx.request.header("Authorization"), ctx.request.body);
   if (!st) return st.error();  // kAuthExpired -> 401, kMalformedInput -> 400, kTransient -> 503

@@ -24,7 +24,26 @@ std::string verifier_purpose(const std::string& state_digest) { return "pkce:" +
 
 }  // namespace
 
-model::Result<std::unique_ptr<store::Store>> Engine::api_store() { return deps_.open_store(); }
+void Engine::StoreReturn::operator()(store::Store* s) const {
+  std::unique_ptr<store::Store> owned(s);
+  if (owned->in_transaction()) return;  // a lease that died mid-transaction is not reused
+  std::lock_guard lock(engine->pool_mu_);
+  if (engine->pool_.size() < 8) engine->pool_.push_back(std::move(owned));
+}
+
+model::Result<Engine::StoreLease> Engine::api_store() {
+  {
+    std::lock_guard lock(pool_mu_);
+    if (!pool_.empty()) {
+      StoreLease lease(pool_.back().release(), StoreReturn{this});
+      pool_.pop_back();
+      return lease;
+    }
+  }
+  auto opened = deps_.open_store();
+  if (!opened) return opened.error();
+  return StoreLease(opened->release(), StoreReturn{this});
+}
 
 model::Result<std::string> Engine::begin_authorize(const model::User& user, std::string_view session_key,
                                                    std::string_view requested_provider) {

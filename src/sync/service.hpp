@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "model/domain.hpp"
 #include "model/result.hpp"
@@ -25,6 +26,23 @@ struct MailboxStatus {
   std::int64_t backfill_total = 0;
   std::string problem;              // model/problems.hpp code of the current error, or ""
   std::int64_t failed_fetches = 0;  // messages whose fetch failed and are being retried
+};
+
+// Why one message would or would not sync in the caller's mailbox (POST /api/me/mailbox/explain).
+struct ParticipantExplanation {
+  std::string role;  // from | sender | reply_to | to | cc | bcc
+  std::string name;
+  std::string email;
+  std::string result;       // "matched" or the reason code of the rule that stopped it
+  std::string explanation;  // the sentence a recruiter reads (model::describe)
+};
+struct Explanation {
+  std::string subject;
+  std::string message_id;
+  std::string status;  // would_sync | skipped | malformed
+  std::string reason;  // matched, or the message's reason code
+  std::string detail;  // for malformed: what the parser said
+  std::vector<ParticipantExplanation> participants;
 };
 
 // The outcome of the OAuth redirect back to /oauth/callback.
@@ -64,6 +82,13 @@ class SyncService {
   // Stops syncing, revokes the tokens at the provider (best effort), forgets them, state
   // `disconnected`; synced messages stay. kNotFound without a mailbox. Idempotent.
   virtual model::Status deauthorize(model::Id user_id) = 0;
+
+  // Explains one message against the matching rules as the user's mailbox would see it: a raw
+  // RFC 5322 text (`raw` not empty), or a message of the user's connected mailbox by its provider
+  // id (its headers are fetched; never its body). kNotFound for an unknown provider id or no
+  // mailbox (with a provider id); provider errors as classified by the connector.
+  virtual model::Result<Explanation> explain(const model::User& user, std::string_view provider_message_id,
+                                             std::string_view raw) = 0;
 
   // A Gmail Pub/Sub push: verifies the JWT and enqueues a sync of the named mailbox. kAuthExpired
   // for a bad JWT (answer 401), kMalformedInput for a bad envelope (answer 400). An unknown address

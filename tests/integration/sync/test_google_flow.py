@@ -67,6 +67,18 @@ class GoogleFlow(StackTest):
         self.assertIsNone(mb["error"])
         self.assertIsNotNone(mb["last_synced_at"])
 
+        # The server's own numbers: runs, synced and skipped by reason, provider calls, latency.
+        from harness import http
+        s, metrics, _ = http("GET", st.base + "/metrics")
+        self.assertEqual(s, 200)
+        for needle in ('hiresync_messages_synced_total{provider="google"} 2',
+                       'hiresync_messages_skipped_total{provider="google",reason="internal_domain"} 1',
+                       'hiresync_provider_calls_total{provider="google",endpoint="messages.get.raw",status="ok"} 2',
+                       'hiresync_push_to_visible_seconds_count{provider="google"} 2',
+                       'hiresync_sync_runs_total{provider="google",outcome="ok"}'):
+            self.assertIn(needle, metrics)
+        self.assertNotIn(world.admin, metrics)
+
         # Privacy by construction: only the two matched messages had their content fetched.
         stats = st.stats(world.recruiter)["endpoints"]
         self.assertEqual(stats.get("messages.get.raw", 0) + stats.get("messages.get.full", 0), 2, stats)
@@ -119,6 +131,28 @@ class GoogleFlow(StackTest):
         after = st.stats(world.recruiter)["endpoints"]
         # Found by a search for that person, not by rescanning the mailbox: one metadata fetch.
         self.assertEqual(after["messages.get.metadata"] - before["messages.get.metadata"], 1, (before, after))
+
+    def test_explain_says_which_rule_stopped_each_participant(self):
+        st = self.stack
+        world = World(st)
+        st.add_account(world.recruiter)
+        world.authorize()
+        world.wait_live()
+        colleague = st.deliver(world.recruiter, message("bob@acme.example", world.recruiter, "Lunch?", "l@acme.example"))
+        s, out = st.api("POST", "/api/me/mailbox/explain", {"provider_message_id": colleague["id"]}, world.admin)
+        self.assertEqual(s, 200, out)
+        self.assertEqual(out["status"], "skipped")
+        self.assertEqual(out["reason"], "internal_domain")
+        by_email = {p["email"]: p for p in out["participants"]}
+        self.assertEqual(by_email["bob@acme.example"]["result"], "internal_domain")
+        self.assertEqual(by_email[world.recruiter]["result"], "own_address")
+        self.assertTrue(by_email["bob@acme.example"]["explanation"])
+
+        raw = message(world.candidate_email, world.recruiter, "Hi", "hi@c.example")
+        s, out = st.api("POST", "/api/me/mailbox/explain", {"raw": raw}, world.admin)
+        self.assertEqual((s, out["status"]), (200, "would_sync"), out)
+        s, out = st.api("POST", "/api/me/mailbox/explain", {"provider_message_id": "ffffffffffffffff"}, world.admin)
+        self.assertEqual(s, 404, out)
 
     def test_turning_syncing_off_disables_and_turning_it_on_resumes(self):
         st = self.stack
