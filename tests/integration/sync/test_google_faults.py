@@ -102,6 +102,27 @@ class Faults(StackTest):
         self.assert_exactly(world, [first, second])
         self.assertEqual(world.mailbox()[1]["status"], "live")
 
+    def test_a_failing_fetch_is_retried_shown_and_never_skipped(self):
+        world = self.live_world()
+        st = self.stack
+        first = self.deliver_pair(world, "a")
+        self.assert_exactly(world, [first])
+        # The next candidate message's fetches fail (5xx) four times in a row; the one delivered
+        # after it is in the same change page.
+        out = st.deliver(world.recruiter, message(world.candidate_email, world.recruiter, "cand stuck",
+                                                  "stuck@c.example"))
+        st.fault(account=world.recruiter, status=503, count=4, endpoint=out["id"])
+        st.deliver(world.recruiter, message(world.candidate_email, world.recruiter, "cand next", "next@c.example"))
+
+        def shows_failure():
+            s, mb = world.mailbox()
+            return mb if mb["failed_fetches"] >= 1 else None
+        mb = wait_until(shows_failure, timeout=10, what="the failed fetch in the status")
+        self.assertIn(mb["status"], ("error", "live", "backfilling"))
+        self.assert_exactly(world, [first, "cand next", "cand stuck"], timeout=30)
+        wait_until(lambda: world.mailbox()[1]["failed_fetches"] == 0, timeout=10, what="failure cleared")
+        self.assertEqual(st.stats(world.recruiter)["rejected"]["fault"], 4)
+
     def test_duplicate_delayed_and_dropped_pushes(self):
         world = self.live_world()
         st = self.stack
