@@ -10,7 +10,7 @@
 #                                                        made here under bench/out/corpus/)
 #   ROUNDS        rounds of every contender             (default: 5)
 #   CONTENDERS    comma list to run a subset: floor,import,python-compat32,python-default,
-#                 mailparser,postal-mime                (default: all)
+#                 mailparser,postal-mime, sync (the sync bench)  (default: all)
 #   PYTHON_BIN, NODE_BIN                                (default: python3, node from PATH)
 #
 # Nothing is built here except, when a binary is missing and $BUILD_DIR is configured, its CMake
@@ -82,14 +82,27 @@ else
 fi
 [[ -d "$corpus" ]] || { echo "bench: corpus directory '$corpus' not found" >&2; exit 1; }
 
-exec "$python_bin" bench/compare.py \
+# "sync" names the sync bench below; compare.py runs the import contenders.
+import_contenders="$(printf '%s' "${CONTENDERS:-all}" | tr ',' '\n' | grep -v '^sync$' | paste -sd, -)"
+if [[ -n "$import_contenders" ]]; then
+"$python_bin" bench/compare.py \
   --corpus "$corpus" \
   --hiresync "$hiresync_bin" \
   --floor "$floor_bin" \
   --seed bench/seed.json \
   --owner recruiter@hiresync-bench.example \
   --rounds "${ROUNDS:-5}" \
-  --contenders "${CONTENDERS:-all}" \
+  --contenders "$import_contenders" \
   --node "${NODE_BIN:-node}" \
   --out "$out_dir" \
   --results bench/RESULTS.md
+fi
+
+# The sync bench (issue 3): backfill economy and push-to-visible latency against the sandbox. It
+# rewrites only its own section of bench/RESULTS.md, after compare.py wrote the rest.
+if [[ -z "${CONTENDERS:-}" || ",${CONTENDERS}," == *",sync,"* ]]; then
+  sandbox_bin="${HIRESYNC_SANDBOX_BIN:-$build_dir/sandbox/hiresync-sandbox}"
+  if [[ -z "${HIRESYNC_SANDBOX_BIN:-}" ]]; then build_if_missing "$sandbox_bin" hiresync-sandbox; fi
+  HIRESYNC_BIN="$(realpath "$hiresync_bin")" HIRESYNC_SANDBOX_BIN="$(realpath "$sandbox_bin")" \
+    "$python_bin" bench/sync_bench.py --results bench/RESULTS.md
+fi
