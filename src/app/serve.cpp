@@ -145,6 +145,7 @@ int run_serve(const ServeOptions& options, std::ostream& out, std::ostream& err)
   deps.open_store = open;
   deps.box = &*box;
   deps.metrics = &metrics;
+  deps.log = [&logger](const char* level, const std::string& message) { logger.log(level, message); };
   deps.providers["google"] =
       sync::ProviderClients{google_oauth.get(), gmail.get(), &google_push, google.push_topic};
   sync::Engine engine(engine_config, std::move(deps));
