@@ -156,7 +156,9 @@ const ProviderClients* Engine::clients(const std::string& provider) const {
 std::shared_ptr<QuotaBudget> Engine::budget_for(model::Id mailbox_id) {
   std::lock_guard lock(mu_);
   auto& b = budgets_[mailbox_id];
-  if (!b) b = std::make_shared<QuotaBudget>(config_.units_per_minute, 60000, deps_.now_ms);
+  // The provider counts a call when it arrives, a little after we count it; a window one second
+  // longer than its minute keeps the two from disagreeing at the edge.
+  if (!b) b = std::make_shared<QuotaBudget>(config_.units_per_minute, 61000, deps_.now_ms);
   return b;
 }
 
