@@ -132,8 +132,8 @@ def render(backfill, latency):
              f"| {statistics.median(lat):.0f} ms | {percentile(lat, 99):.0f} ms | {max(lat):.0f} ms | "
              f"p99 < 500 ms: {'PASS' if percentile(lat, 99) < 500 else 'FAIL'} |", "",
              "Measured from the sandbox accepting the delivery (control call) to the message in "
-             "GET /api/candidates/{id}/threads, polled every 2 ms; the server's own histogram "
-             "(`hiresync_push_to_visible_seconds` in /metrics) agrees.", END]
+             "GET /api/candidates/{id}/threads, polled every 2 ms. The server also records its own view "
+             "(`hiresync_push_to_visible_seconds` in /metrics: from Gmail's internalDate to the commit).", END]
     return "\n".join(lines) + "\n"
 
 
