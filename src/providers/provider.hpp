@@ -91,9 +91,26 @@ struct MailboxProfile {
   std::int64_t messages_total = 0;
 };
 
+// A search the engine asks of the provider: messages with any of `addresses` in From, To, Cc or
+// Bcc, received after `after_s`. Each provider writes it in its own syntax (Gmail `q`, Graph
+// `$search`).
+struct SearchQuery {
+  std::vector<std::string> addresses;
+  std::int64_t after_s = 0;  // unix seconds; 0 = no lower bound
+};
+
+// Push notifications: what to watch and where to send them.
+struct WatchRequest {
+  std::string topic;             // Gmail: the Pub/Sub topic
+  std::string notification_url;  // Graph: our webhook
+  std::string client_state;      // Graph: the secret notifications must echo
+  std::string state;             // what the previous watch() returned ("" for none)
+};
+
 struct WatchResult {
-  std::string cursor;
-  std::int64_t expires_at_ms = 0;
+  std::string cursor;              // Gmail: the historyId at watch time; may be empty
+  std::int64_t expires_at_ms = 0;  // when the watch must have been renewed
+  std::string state;               // opaque, kept by the engine and passed back (Graph: subscription ids)
 };
 
 // The calls of one provider's mail API, each authorized by an access token.
@@ -107,8 +124,8 @@ class MailClient {
   virtual int cost(Call call) const = 0;
 
   virtual model::Result<MailboxProfile> profile(const std::string& access_token) = 0;
-  // Lists messages matching a provider search `query` (Gmail q syntax; empty = all), newest first.
-  virtual model::Result<ListPage> list(const std::string& access_token, const std::string& query,
+  // Lists messages matching `query`, newest first (an empty address list: every message).
+  virtual model::Result<ListPage> list(const std::string& access_token, const SearchQuery& query,
                                        const std::string& page_token, int max_results) = 0;
   // Changes after `cursor`. kCursorInvalid when the cursor is too old.
   virtual model::Result<ChangePage> changes(const std::string& access_token, const std::string& cursor,
@@ -116,9 +133,10 @@ class MailClient {
   virtual model::Result<MessageMetadata> metadata(const std::string& access_token, const std::string& id) = 0;
   // The whole RFC 5322 message, decoded.
   virtual model::Result<std::string> raw(const std::string& access_token, const std::string& id) = 0;
-  // Starts or renews push notifications (Gmail users.watch on `topic`), and stops them.
-  virtual model::Result<WatchResult> watch(const std::string& access_token, const std::string& topic) = 0;
-  virtual model::Status stop(const std::string& access_token) = 0;
+  // Starts or renews push notifications (Gmail users.watch; Graph subscriptions, created or
+  // renewed from request.state), and stops them (`state`: what watch() returned).
+  virtual model::Result<WatchResult> watch(const std::string& access_token, const WatchRequest& request) = 0;
+  virtual model::Status stop(const std::string& access_token, const std::string& state) = 0;
 };
 
 }  // namespace hiresync::providers

@@ -5,6 +5,7 @@
 #include "match/canonical.hpp"
 #include "model/problems.hpp"
 #include "net/http.hpp"
+#include "sync/cursor.hpp"
 #include "sync/engine.hpp"
 
 namespace hiresync::sync {
@@ -211,7 +212,9 @@ Status Engine::deauthorize(model::Id user_id) {
   const ProviderClients* c = clients(mb->provider);
   auto tokens = vault_.open(mb->token_ciphertext, mb->user_id, mb->provider);
   if (c != nullptr && tokens) {
-    (void)c->mail->stop(tokens->access_token);  // best effort: Google also ends watches on revoke
+    auto cursor = parse_cursor(mb->cursor);
+    // Best effort: Google also ends watches on revoke.
+    (void)c->mail->stop(tokens->access_token, cursor ? cursor->watch_state : "");
     (void)c->oauth->revoke(tokens->refresh_token.empty() ? tokens->access_token : tokens->refresh_token);
   }
   auto tx = (*store)->begin("deauthorize");

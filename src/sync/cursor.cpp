@@ -15,7 +15,8 @@ std::string serialize(const SyncCursor& c) {
                          {"page_token", c.page_token}};
   }
   if (c.watch_expires_ms != 0) {
-    j["watch"] = json{{"expires_ms", c.watch_expires_ms}, {"renewed_at", c.watch_renewed_at_s}};
+    j["watch"] = json{
+        {"expires_ms", c.watch_expires_ms}, {"renewed_at", c.watch_renewed_at_s}, {"state", c.watch_state}};
   }
   return j.dump();
 }
@@ -38,6 +39,7 @@ model::Result<SyncCursor> parse_cursor(std::string_view text) {
     if (auto w = j.find("watch"); w != j.end() && w->is_object()) {
       c.watch_expires_ms = w->value("expires_ms", std::int64_t{0});
       c.watch_renewed_at_s = w->value("renewed_at", std::int64_t{0});
+      c.watch_state = w->value("state", "");
     }
   } catch (const json::exception& e) {
     return model::make_error(model::ErrorCode::kMalformedInput, std::string("cursor: ") + e.what());

@@ -28,6 +28,7 @@ struct SyncCursor {
   // Push (Gmail users.watch): when the current watch expires and when it was last renewed.
   std::int64_t watch_expires_ms = 0;
   std::int64_t watch_renewed_at_s = 0;
+  std::string watch_state;  // what the provider's watch() returned (Graph: subscription ids)
 };
 
 std::string serialize(const SyncCursor& cursor);

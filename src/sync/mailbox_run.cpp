@@ -128,19 +128,14 @@ std::vector<std::string> MailboxRun::candidate_addresses(const std::vector<model
   return {out.begin(), out.end()};
 }
 
-std::string MailboxRun::build_query(const std::vector<std::string>& addresses, std::size_t from,
-                                    std::int64_t after_s) const {
-  std::string q = "(";
+providers::SearchQuery MailboxRun::query_for(const std::vector<std::string>& addresses, std::size_t from,
+                                             std::int64_t after_s) const {
+  providers::SearchQuery q;
   const std::size_t end =
       std::min(addresses.size(), from + static_cast<std::size_t>(ctx_.addresses_per_query));
-  for (std::size_t i = from; i < end; ++i) {
-    for (const char* field : {"from:", "to:", "cc:", "bcc:"}) {
-      if (q.size() > 1) q += " OR ";
-      q += field;
-      q += addresses[i];
-    }
-  }
-  q += ") after:" + std::to_string(after_s);
+  q.addresses.assign(addresses.begin() + static_cast<std::ptrdiff_t>(from),
+                     addresses.begin() + static_cast<std::ptrdiff_t>(end));
+  q.after_s = after_s;
   return q;
 }
 
@@ -171,8 +166,8 @@ Status MailboxRun::backfill() {
   const auto chunks = static_cast<std::int64_t>((addresses.size() + per - 1) / per);
   while (cursor_.chunk < chunks) {
     if (auto st = ctx_.store.set_backfill_progress(ctx_.mailbox.id, cursor_.chunk, chunks); !st) return st;
-    const std::string q =
-        build_query(addresses, static_cast<std::size_t>(cursor_.chunk) * per, cursor_.window_after_s);
+    const providers::SearchQuery q =
+        query_for(addresses, static_cast<std::size_t>(cursor_.chunk) * per, cursor_.window_after_s);
     if (auto st = search_pages(q, true); !st) return st;
   }
   SyncCursor done = cursor_;
@@ -191,7 +186,7 @@ Status MailboxRun::backfill() {
   return Status();
 }
 
-Status MailboxRun::search_pages(const std::string& query, bool resumable) {
+Status MailboxRun::search_pages(const providers::SearchQuery& query, bool resumable) {
   std::string page_token = resumable ? cursor_.page_token : "";
   for (;;) {
     auto page = call<providers::ListPage>(
@@ -229,7 +224,7 @@ Status MailboxRun::targeted() {
   for (const model::Id member : *members) {
     const std::vector<std::string> addresses = candidate_addresses({member});
     for (std::size_t i = 0; i < addresses.size(); i += static_cast<std::size_t>(ctx_.addresses_per_query)) {
-      if (auto st = search_pages(build_query(addresses, i, after), false); !st) return st;
+      if (auto st = search_pages(query_for(addresses, i, after), false); !st) return st;
     }
     if (auto st = ctx_.store.remove_targeted_backfill(ctx_.mailbox.id, member); !st) return st;
   }
@@ -271,9 +266,11 @@ Status MailboxRun::renew_watch() {
   const std::int64_t now_s = ctx_.now_ms() / 1000;
   const bool expiring = cursor_.watch_expires_ms / 1000 - now_s < 86400;
   if (!expiring && now_s - cursor_.watch_renewed_at_s < ctx_.watch_renew_s) return Status();
-  auto watch = call<providers::WatchResult>(MailClient::Call::kWatch, "watch", [&](const std::string& t) {
-    return ctx_.mail.watch(t, ctx_.push_topic);
-  });
+  providers::WatchRequest request;
+  request.topic = ctx_.push_topic;
+  request.state = cursor_.watch_state;
+  auto watch = call<providers::WatchResult>(
+      MailClient::Call::kWatch, "watch", [&](const std::string& t) { return ctx_.mail.watch(t, request); });
   if (!watch) {
     // Push is an accelerator; the poll still catches everything. Auth problems still matter.
     const auto code = watch.error().code;
@@ -282,6 +279,7 @@ Status MailboxRun::renew_watch() {
   }
   cursor_.watch_expires_ms = watch->expires_at_ms;
   cursor_.watch_renewed_at_s = now_s;
+  cursor_.watch_state = watch->state;
   return ctx_.store.save_cursor(ctx_.mailbox.id, serialize(cursor_));
 }
 

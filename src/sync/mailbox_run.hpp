@@ -84,15 +84,17 @@ class MailboxRun {
   model::Status targeted();
   model::Status incremental();
   model::Status renew_watch();
-  // Searches `query` page by page; `next_cursor` (when set) says how the cursor advances per page.
-  model::Status search_pages(const std::string& query, bool resumable);
+  // Searches `query` page by page; when `resumable` (the backfill), each page's commit stores the
+  // position reached, so a crash resumes there.
+  model::Status search_pages(const providers::SearchQuery& query, bool resumable);
   // The two phases of one page. `commit_cursor`: the cursor to store with the writes (nullopt:
   // leave it).
   model::Status handle_page(const std::vector<providers::MessageRef>& refs,
                             const std::optional<SyncCursor>& commit_cursor, bool live);
   std::vector<std::string> candidate_addresses(const std::vector<model::Id>& members);
-  std::string build_query(const std::vector<std::string>& addresses, std::size_t from,
-                          std::int64_t after_s) const;
+  // The search for addresses[from, from + addresses_per_query) received after `after_s`.
+  providers::SearchQuery query_for(const std::vector<std::string>& addresses, std::size_t from,
+                                   std::int64_t after_s) const;
   model::Status save_state(const std::string& state);
 
   RunContext ctx_;

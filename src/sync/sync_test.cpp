@@ -16,6 +16,7 @@ TEST(Cursor, RoundTripsEveryFieldAndReadsEmptyAsFresh) {
   c.page_token = "tok";
   c.watch_expires_ms = 1800000000000;
   c.watch_renewed_at_s = 1700000001;
+  c.watch_state = R"({"inbox":"sub-1"})";
   auto back = parse_cursor(serialize(c));
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->history_id, c.history_id);
@@ -26,6 +27,7 @@ TEST(Cursor, RoundTripsEveryFieldAndReadsEmptyAsFresh) {
   EXPECT_EQ(back->page_token, "tok");
   EXPECT_EQ(back->watch_expires_ms, c.watch_expires_ms);
   EXPECT_EQ(back->watch_renewed_at_s, c.watch_renewed_at_s);
+  EXPECT_EQ(back->watch_state, c.watch_state);
 
   auto fresh = parse_cursor("");
   ASSERT_TRUE(fresh.ok());

@@ -73,9 +73,10 @@ class GmailClient final : public MailClient {
     return out;
   }
 
-  model::Result<ListPage> list(const std::string& access_token, const std::string& query,
+  model::Result<ListPage> list(const std::string& access_token, const SearchQuery& search,
                                const std::string& page_token, int max_results) override {
     net::Fields params;
+    const std::string query = gmail_query(search);
     if (!query.empty()) params.emplace_back("q", query);
     if (!page_token.empty()) params.emplace_back("pageToken", page_token);
     if (max_results > 0) params.emplace_back("maxResults", std::to_string(std::min(max_results, kMaxPage)));
@@ -163,9 +164,9 @@ class GmailClient final : public MailClient {
     return std::move(*decoded);
   }
 
-  model::Result<WatchResult> watch(const std::string& access_token, const std::string& topic) override {
+  model::Result<WatchResult> watch(const std::string& access_token, const WatchRequest& watch) override {
     const json request_body{
-        {"topicName", topic}, {"labelIds", {"INBOX", "SENT"}}, {"labelFilterBehavior", "include"}};
+        {"topicName", watch.topic}, {"labelIds", {"INBOX", "SENT"}}, {"labelFilterBehavior", "include"}};
     auto request = make_request(access_token, "POST", base_ + "/watch");
     request.headers.emplace_back("Content-Type", "application/json");
     request.body = request_body.dump();
@@ -178,7 +179,7 @@ class GmailClient final : public MailClient {
     return out;
   }
 
-  model::Status stop(const std::string& access_token) override {
+  model::Status stop(const std::string& access_token, const std::string& /*state*/) override {
     auto response = internal::send(http_, make_request(access_token, "POST", base_ + "/stop"), "gmail");
     if (!response) return response.error();
     return {};
@@ -226,6 +227,25 @@ class GmailClient final : public MailClient {
 };
 
 }  // namespace
+
+std::string gmail_query(const SearchQuery& query) {
+  std::string q;
+  for (const std::string& address : query.addresses) {
+    // An address with a quote or a space cannot be a term; Gmail splits on those, so quote it.
+    const bool plain = address.find_first_of("\" ()") == std::string::npos;
+    const std::string term = plain ? address : "\"" + address + "\"";
+    for (const char* field : {"from:", "to:", "cc:", "bcc:"}) {
+      q += q.empty() ? "(" : " OR ";
+      q.append(field).append(term);
+    }
+  }
+  if (!q.empty()) q += ")";
+  if (query.after_s > 0) {
+    if (!q.empty()) q += ' ';
+    q += "after:" + std::to_string(query.after_s);
+  }
+  return q;
+}
 
 std::unique_ptr<MailClient> make_mail_client(GoogleConfig config, net::HttpClient& http) {
   return std::make_unique<GmailClient>(std::move(config), http);

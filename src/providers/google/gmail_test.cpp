@@ -77,11 +77,13 @@ TEST_F(GmailTest, ListWithQueryPageTokenAndMax) {
       200,
       R"({"messages":[{"id":"18c2f0a1b2c3d4e5","threadId":"18c2f0a1b2c3d4e5"},{"id":"18c1","threadId":"18c0"}],)"
       R"("nextPageToken":"0912873465","resultSizeEstimate":201})");
-  auto page = client_->list("ya29.token", "from:a@b.com after:1700000000", "tok/1", 900);
+  auto page = client_->list("ya29.token", SearchQuery{{"a@b.com"}, 1700000000}, "tok/1", 900);
   ASSERT_TRUE(page.ok()) << page.error().detail;
-  expect_request("GET",
-                 std::string(kBase) +
-                     "/messages?q=from%3Aa%40b.com%20after%3A1700000000&pageToken=tok%2F1&maxResults=500");
+  expect_request(
+      "GET",
+      std::string(kBase) +
+          "/messages?q=%28from%3Aa%40b.com%20OR%20to%3Aa%40b.com%20OR%20cc%3Aa%40b.com%20OR%20bcc%3Aa%40b."
+          "com%29%20after%3A1700000000&pageToken=tok%2F1&maxResults=500");
   ASSERT_EQ(page->messages.size(), 2U);
   EXPECT_EQ(page->messages[0].id, "18c2f0a1b2c3d4e5");
   EXPECT_EQ(page->messages[1].thread_id, "18c0");
@@ -89,9 +91,18 @@ TEST_F(GmailTest, ListWithQueryPageTokenAndMax) {
   EXPECT_EQ(page->size_estimate, 201);
 }
 
+TEST(GmailQuery, WritesEveryAddressFieldOredWithTheWindow) {
+  EXPECT_EQ(gmail_query(SearchQuery{}), "");
+  EXPECT_EQ(gmail_query(SearchQuery{{}, 1700000000}), "after:1700000000");
+  EXPECT_EQ(
+      gmail_query(SearchQuery{{"a@b.com", "c@d.org"}, 0}),
+      "(from:a@b.com OR to:a@b.com OR cc:a@b.com OR bcc:a@b.com OR from:c@d.org OR to:c@d.org OR cc:c@d.org "
+      "OR bcc:c@d.org)");
+}
+
 TEST_F(GmailTest, ListLastPageAndEmptyMailbox) {
   http_.reply(200, R"({"resultSizeEstimate":0})");
-  auto page = client_->list("ya29.token", "", "", 100);
+  auto page = client_->list("ya29.token", SearchQuery{}, "", 100);
   ASSERT_TRUE(page.ok());
   expect_request("GET", std::string(kBase) + "/messages?maxResults=100");
   EXPECT_TRUE(page->messages.empty());
@@ -248,7 +259,9 @@ TEST_F(GmailTest, IdsAreEscapedInThePath) {
 
 TEST_F(GmailTest, WatchPostsTopicAndLabels) {
   http_.reply(200, R"({"historyId":"9876543","expiration":"1718617145000"})");
-  auto watch = client_->watch("ya29.token", "projects/my-proj/topics/gmail-push");
+  WatchRequest request;
+  request.topic = "projects/my-proj/topics/gmail-push";
+  auto watch = client_->watch("ya29.token", request);
   ASSERT_TRUE(watch.ok()) << watch.error().detail;
   expect_request("POST", std::string(kBase) + "/watch");
   EXPECT_EQ(net::find_field(http_.last().headers, "Content-Type").value_or(""), "application/json");
@@ -261,11 +274,11 @@ TEST_F(GmailTest, WatchPostsTopicAndLabels) {
 
 TEST_F(GmailTest, StopPostsAndAcceptsNoContent) {
   http_.reply(204, "");
-  EXPECT_TRUE(client_->stop("ya29.token").ok());
+  EXPECT_TRUE(client_->stop("ya29.token", "").ok());
   expect_request("POST", std::string(kBase) + "/stop");
   http_.reply(500,
               R"({"error":{"code":500,"message":"Backend Error","errors":[{"reason":"backendError"}]}})");
-  EXPECT_EQ(client_->stop("ya29.token").error().code, ErrorCode::kTransient);
+  EXPECT_EQ(client_->stop("ya29.token", "").error().code, ErrorCode::kTransient);
 }
 
 TEST_F(GmailTest, CostFollowsTheQuotaTable) {

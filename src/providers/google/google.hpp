@@ -43,6 +43,11 @@ std::unique_ptr<OAuthClient> make_oauth_client(GoogleConfig config, net::HttpCli
                                                std::function<std::int64_t()> clock_s = {});
 std::unique_ptr<MailClient> make_mail_client(GoogleConfig config, net::HttpClient& http);
 
+// A SearchQuery in Gmail's `q` syntax: "(from:a OR to:a OR cc:a OR bcc:a OR from:b ...) after:T"
+// ("" for no addresses and no bound). Addresses are quoted when they hold characters Gmail's
+// search would split on.
+std::string gmail_query(const SearchQuery& query);
+
 // The one place Google's HTTP errors (PROTOCOLS.md A.9-A.11, OAuth token errors of C) become the
 // project's error classes and user-facing problem codes (model/problems.hpp). `status` is the
 // HTTP status, `body` the response body, `retry_after` the Retry-After header ("" when absent),
