@@ -66,6 +66,23 @@ constexpr std::array kProblems{
             "Ask your admin to check the email provider in Company Settings, or contact HireSync support."},
     Problem{"rate_limited", "Your email provider asked HireSync to slow down for a moment.",
             "Nothing to do: syncing resumes automatically when the provider allows it."},
+    Problem{"admin_consent_required",
+            "Your Microsoft 365 administrator must approve HireSync for your organization before it can "
+            "read your mailbox.",
+            "Ask your IT team to grant admin consent to HireSync in the Microsoft Entra admin center under "
+            "Enterprise applications > HireSync > Permissions (Mail.Read, User.Read, offline_access, "
+            "openid, email), then connect your mailbox again."},
+    Problem{"not_assigned",
+            "Your account is not assigned to the HireSync app in your organization, so Microsoft refused "
+            "the sign-in.",
+            "Ask your IT team to assign you (or a group you belong to) to HireSync in the Microsoft Entra "
+            "admin center under Enterprise applications > HireSync > Users and groups, then connect your "
+            "mailbox again."},
+    Problem{"mailbox_on_premises",
+            "Microsoft 365 cannot give HireSync access to your mailbox: it is hosted on your "
+            "organization's own Exchange servers (on-premises), or it has no Exchange Online license.",
+            "Ask your IT team to move your mailbox to Exchange Online or assign you an Exchange Online "
+            "license, or connect a mailbox that is hosted in Exchange Online."},
 };
 
 }  // namespace

@@ -14,11 +14,9 @@
 // The detail names the context, status, reason and Google's message (clipped); never the body of an
 // unreadable response, never a token.
 #include <algorithm>
-#include <array>
 #include <cctype>
-#include <charconv>
-#include <climits>
 #include <string>
+#include <vector>
 
 #include "providers/google/google.hpp"
 #include "providers/google/google_internal.hpp"
@@ -52,80 +50,6 @@ Error make(ErrorCode code, std::string detail, std::string problem = {}, int ret
   return Error{code, std::move(detail), std::move(problem), retry_after_s};
 }
 
-// --- Retry-After dates ---------------------------------------------------------------------------
-
-// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2 ? 1 : 0;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-std::optional<int> number(std::string_view s) {
-  int v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || s.empty()) return std::nullopt;
-  return v;
-}
-
-std::optional<unsigned> month(std::string_view s) {
-  static constexpr std::array<std::string_view, 12> kMonths{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  for (unsigned i = 0; i < kMonths.size(); ++i) {
-    if (kMonths[i] == s) return i + 1;
-  }
-  return std::nullopt;
-}
-
-std::vector<std::string_view> tokens(std::string_view s) {
-  std::vector<std::string_view> out;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
-    std::size_t j = i;
-    while (j < s.size() && s[j] != ' ' && s[j] != '\t') ++j;
-    if (j > i) out.push_back(s.substr(i, j - i));
-    i = j;
-  }
-  return out;
-}
-
-// Unix seconds of an HTTP-date (RFC 9110 §5.6.7, all three forms), or nullopt.
-std::optional<std::int64_t> parse_http_date(std::string_view value) {
-  std::string_view day_s;
-  std::string_view mon_s;
-  std::string_view year_s;
-  std::string_view time_s;
-  std::string rest;
-  if (auto comma = value.find(','); comma != std::string_view::npos) {
-    rest = std::string(value.substr(comma + 1));
-    std::replace(rest.begin(), rest.end(), '-', ' ');  // RFC 850: 06-Nov-94
-    auto t = tokens(rest);
-    if (t.size() != 5 || t[4] != "GMT") return std::nullopt;
-    day_s = t[0], mon_s = t[1], year_s = t[2], time_s = t[3];
-  } else {
-    auto t = tokens(value);  // asctime: Sun Nov  6 08:49:37 1994
-    if (t.size() != 5) return std::nullopt;
-    mon_s = t[1], day_s = t[2], time_s = t[3], year_s = t[4];
-  }
-  auto day = number(day_s);
-  auto mon = month(mon_s);
-  auto year = number(year_s);
-  if (!day || !mon || !year || time_s.size() != 8 || time_s[2] != ':' || time_s[5] != ':')
-    return std::nullopt;
-  auto hh = number(time_s.substr(0, 2));
-  auto mm = number(time_s.substr(3, 2));
-  auto ss = number(time_s.substr(6, 2));
-  if (!hh || !mm || !ss || *hh > 23 || *mm > 59 || *ss > 60 || *day < 1 || *day > 31) return std::nullopt;
-  int y = *year;
-  if (year_s.size() == 2) y += y < 70 ? 2000 : 1900;
-  return days_from_civil(y, *mon, static_cast<unsigned>(*day)) * 86400 + std::int64_t{*hh} * 3600 +
-         std::int64_t{*mm} * 60 + *ss;
-}
-
 // --- Gmail error bodies --------------------------------------------------------------------------
 
 struct GmailError {
@@ -137,17 +61,17 @@ struct GmailError {
 
 GmailError read_gmail_error(const nlohmann::json& error) {
   GmailError out;
-  out.message = internal::json_string(error, "message");
-  out.status = internal::json_string(error, "status");
+  out.message = json_string(error, "message");
+  out.status = json_string(error, "status");
   auto errors = error.find("errors");
   if (errors != error.end() && errors->is_array() && !errors->empty() && (*errors)[0].is_object()) {
-    out.reason = internal::json_string((*errors)[0], "reason");
-    if (out.message.empty()) out.message = internal::json_string((*errors)[0], "message");
+    out.reason = json_string((*errors)[0], "reason");
+    if (out.message.empty()) out.message = json_string((*errors)[0], "message");
   }
   auto details = error.find("details");
   if (details != error.end() && details->is_array()) {
     for (const auto& d : *details) {
-      if (d.is_object()) out.detail_reasons.push_back(internal::json_string(d, "reason"));
+      if (d.is_object()) out.detail_reasons.push_back(json_string(d, "reason"));
     }
   }
   return out;
@@ -168,22 +92,6 @@ bool is_rate_limit(int status, const GmailError& e) {
 }  // namespace
 
 namespace internal {
-
-int parse_retry_after(std::string_view value, std::int64_t now_s) {
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-  if (value.empty()) return -1;
-  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    std::int64_t v = 0;
-    auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-    if (ec == std::errc::result_out_of_range) return INT_MAX;
-    if (ec != std::errc()) return -1;
-    return static_cast<int>(std::min<std::int64_t>(v, INT_MAX));
-  }
-  auto when = parse_http_date(value);
-  if (!when) return -1;
-  return static_cast<int>(std::clamp<std::int64_t>(*when - now_s, 0, INT_MAX));
-}
 
 Error oauth_error(std::string_view error, std::string_view description, std::string_view context,
                   int status) {
@@ -227,17 +135,17 @@ Error map_error(int status, std::string_view body, std::string_view retry_after,
   if (status == 0) {
     return make(ErrorCode::kTransient, where + "no response: " + clip(body), "provider_unreachable");
   }
-  const auto json = internal::parse_json(body);
+  const auto json = parse_json(body);
   const nlohmann::json* error = nullptr;
   if (json && json->is_object()) {
     auto it = json->find("error");
     if (it != json->end()) error = &*it;
   }
-  const int wait = internal::parse_retry_after(retry_after, internal::system_now_s());
+  const int wait = parse_retry_after(retry_after, system_now_s());
 
   if (error != nullptr && error->is_string()) {  // OAuth shape (RFC 6749 §5.2)
     const auto code = error->get<std::string>();
-    const auto description = internal::json_string(*json, "error_description");
+    const auto description = json_string(*json, "error_description");
     std::string detail = where + "HTTP " + std::to_string(status) + " " + clip(code);
     if (status == 429) return make(ErrorCode::kRateLimited, detail, {}, wait);
     if (status >= 500) return make(ErrorCode::kTransient, detail);

@@ -1,12 +1,9 @@
 // map_error against every row of PROTOCOLS.md A.9, the OAuth token errors (C, A.10, A.11) and
-// unreadable bodies; Retry-After parsing.
+// unreadable bodies (Retry-After parsing itself: providers/common/common_test.cpp).
 #include <gtest/gtest.h>
-
-#include <climits>
 
 #include "model/problems.hpp"
 #include "providers/google/google.hpp"
-#include "providers/google/google_internal.hpp"
 
 namespace hiresync::providers::google {
 namespace {
@@ -174,31 +171,6 @@ TEST(MapError, DetailNamesReasonButNotAnUnreadableBody) {
   EXPECT_NE(e.detail.find("domainPolicy"), std::string::npos);
   e = map_error(400, "access_token=ya29.secret", "", "token");
   EXPECT_EQ(e.detail.find("ya29.secret"), std::string::npos) << e.detail;
-}
-
-TEST(RetryAfter, DeltaSeconds) {
-  EXPECT_EQ(internal::parse_retry_after("0", 0), 0);
-  EXPECT_EQ(internal::parse_retry_after("120", 5), 120);
-  EXPECT_EQ(internal::parse_retry_after("  17\t", 5), 17);
-  EXPECT_EQ(internal::parse_retry_after("99999999999999999999999", 5), INT_MAX);
-}
-
-TEST(RetryAfter, HttpDatesInAllThreeForms) {
-  constexpr std::int64_t kDate = 784111777;  // Sun, 06 Nov 1994 08:49:37 GMT
-  EXPECT_EQ(internal::parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", kDate - 100), 100);
-  EXPECT_EQ(internal::parse_retry_after("Sunday, 06-Nov-94 08:49:37 GMT", kDate - 30), 30);
-  EXPECT_EQ(internal::parse_retry_after("Sun Nov  6 08:49:37 1994", kDate - 1), 1);
-  EXPECT_EQ(internal::parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", kDate + 50), 0);
-  EXPECT_EQ(internal::parse_retry_after("Thu, 01 Jan 2032 00:00:00 GMT", 1956528000 - 60), 60);
-}
-
-TEST(RetryAfter, UnreadableValues) {
-  EXPECT_EQ(internal::parse_retry_after("", 0), -1);
-  EXPECT_EQ(internal::parse_retry_after("-5", 0), -1);
-  EXPECT_EQ(internal::parse_retry_after("1.5", 0), -1);
-  EXPECT_EQ(internal::parse_retry_after("Sun, 06 Foo 1994 08:49:37 GMT", 0), -1);
-  EXPECT_EQ(internal::parse_retry_after("Sun, 06 Nov 1994 25:49:37 GMT", 0), -1);
-  EXPECT_EQ(internal::parse_retry_after("Sun, 06 Nov 1994 08:49:37 PST", 0), -1);
 }
 
 }  // namespace

@@ -34,7 +34,7 @@ std::string one_line(std::string value) {
 }
 
 MessageRef read_ref(const json& message) {
-  return MessageRef{internal::json_string(message, "id"), internal::json_string(message, "threadId")};
+  return MessageRef{json_string(message, "id"), json_string(message, "threadId")};
 }
 
 class GmailClient final : public MailClient {
@@ -65,9 +65,9 @@ class GmailClient final : public MailClient {
     auto body = get_json(access_token, base_ + "/profile", "gmail");
     if (!body) return body.error();
     MailboxProfile out;
-    out.address = internal::json_string(*body, "emailAddress");
-    out.cursor = internal::json_string(*body, "historyId");
-    out.messages_total = internal::json_int(*body, "messagesTotal").value_or(0);
+    out.address = json_string(*body, "emailAddress");
+    out.cursor = json_string(*body, "historyId");
+    out.messages_total = json_int(*body, "messagesTotal").value_or(0);
     if (out.address.empty() || out.cursor.empty())
       return malformed("profile without emailAddress or historyId");
     return out;
@@ -90,8 +90,8 @@ class GmailClient final : public MailClient {
         if (!ref.id.empty()) page.messages.push_back(std::move(ref));
       }
     }
-    page.next_page_token = internal::json_string(*body, "nextPageToken");
-    page.size_estimate = internal::json_int(*body, "resultSizeEstimate").value_or(0);
+    page.next_page_token = json_string(*body, "nextPageToken");
+    page.size_estimate = json_int(*body, "resultSizeEstimate").value_or(0);
     return page;
   }
 
@@ -105,9 +105,9 @@ class GmailClient final : public MailClient {
     auto body = get_json(access_token, with_query(base_ + "/history", params), "history");
     if (!body) return body.error();
     ChangePage page;
-    page.cursor = internal::json_string(*body, "historyId");
+    page.cursor = json_string(*body, "historyId");
     if (page.cursor.empty()) return malformed("history page without historyId");
-    page.next_page_token = internal::json_string(*body, "nextPageToken");
+    page.next_page_token = json_string(*body, "nextPageToken");
     std::unordered_set<std::string> seen;
     auto history = body->find("history");
     if (history != body->end() && history->is_array()) {
@@ -133,7 +133,7 @@ class GmailClient final : public MailClient {
     MessageMetadata out;
     out.ref = read_ref(*body);
     if (out.ref.id.empty()) return malformed("message without id");
-    out.internal_date_ms = internal::json_int(*body, "internalDate").value_or(0);
+    out.internal_date_ms = json_int(*body, "internalDate").value_or(0);
     auto labels = body->find("labelIds");
     if (labels != body->end() && labels->is_array()) {
       for (const auto& label : *labels) {
@@ -145,9 +145,9 @@ class GmailClient final : public MailClient {
       auto headers = payload->find("headers");
       if (headers != payload->end() && headers->is_array()) {
         for (const auto& header : *headers) {
-          std::string name = internal::json_string(header, "name");
+          std::string name = json_string(header, "name");
           if (name.empty() || name.find_first_of(":\r\n") != std::string::npos) continue;
-          out.raw_headers += name + ": " + one_line(internal::json_string(header, "value")) + "\r\n";
+          out.raw_headers += name + ": " + one_line(json_string(header, "value")) + "\r\n";
         }
       }
     }
@@ -173,14 +173,15 @@ class GmailClient final : public MailClient {
     auto body = send_json(request, "gmail");
     if (!body) return body.error();
     WatchResult out;
-    out.cursor = internal::json_string(*body, "historyId");
-    out.expires_at_ms = internal::json_int(*body, "expiration").value_or(0);
+    out.cursor = json_string(*body, "historyId");
+    out.expires_at_ms = json_int(*body, "expiration").value_or(0);
     if (out.cursor.empty()) return malformed("watch response without historyId");
     return out;
   }
 
   model::Status stop(const std::string& access_token, const std::string& /*state*/) override {
-    auto response = internal::send(http_, make_request(access_token, "POST", base_ + "/stop"), "gmail");
+    auto response =
+        providers::send(http_, make_request(access_token, "POST", base_ + "/stop"), map_error, "gmail");
     if (!response) return response.error();
     return {};
   }
@@ -207,9 +208,9 @@ class GmailClient final : public MailClient {
   }
 
   model::Result<json> send_json(const net::ClientRequest& request, std::string_view context) {
-    auto response = internal::send(http_, request, context);
+    auto response = providers::send(http_, request, map_error, context);
     if (!response) return response.error();
-    auto body = internal::parse_json(response->body);
+    auto body = parse_json(response->body);
     if (!body || !body->is_object()) {
       return model::make_error(ErrorCode::kMalformedInput,
                                "google " + std::string(context) + ": response is not a JSON object");

@@ -26,7 +26,7 @@ class GoogleOAuthClient final : public OAuthClient {
  public:
   GoogleOAuthClient(GoogleConfig config, net::HttpClient& http, std::function<std::int64_t()> clock_s)
       : config_(std::move(config)), http_(http), clock_s_(std::move(clock_s)) {
-    if (!clock_s_) clock_s_ = internal::system_now_s;
+    if (!clock_s_) clock_s_ = system_now_s;
   }
 
   std::string authorize_url(const AuthorizeRequest& request) const override {
@@ -77,8 +77,8 @@ class GoogleOAuthClient final : public OAuthClient {
     if (response->status >= 200 && response->status < 300) return {};
     if (response->status == 400) {
       // Revoking a token that is already dead is success (idempotent).
-      auto json = internal::parse_json(response->body);
-      if (json && internal::json_string(*json, "error") == "invalid_token") return {};
+      auto json = parse_json(response->body);
+      if (json && json_string(*json, "error") == "invalid_token") return {};
     }
     return map_error(response->status, response->body, response->header("Retry-After"), "revoke");
   }
@@ -100,21 +100,21 @@ class GoogleOAuthClient final : public OAuthClient {
 
   model::Result<Tokens> token_request(const net::Fields& form, std::string_view context) {
     const std::int64_t now = clock_s_();
-    auto response = internal::send(http_, form_post(config_.token_url, form), context);
+    auto response = providers::send(http_, form_post(config_.token_url, form), map_error, context);
     if (!response) return response.error();
-    auto json = internal::parse_json(response->body);
+    auto json = parse_json(response->body);
     const std::string where = "google " + std::string(context) + ": ";
     if (!json || !json->is_object()) {
       return model::make_error(ErrorCode::kMalformedInput, where + "token response is not a JSON object");
     }
     Tokens tokens;
-    tokens.access_token = internal::json_string(*json, "access_token");
+    tokens.access_token = json_string(*json, "access_token");
     if (tokens.access_token.empty()) {
       return model::make_error(ErrorCode::kMalformedInput, where + "token response without access_token");
     }
-    tokens.refresh_token = internal::json_string(*json, "refresh_token");
-    tokens.scope = internal::json_string(*json, "scope");
-    tokens.expires_at = now + internal::json_int(*json, "expires_in").value_or(kDefaultExpiresIn);
+    tokens.refresh_token = json_string(*json, "refresh_token");
+    tokens.scope = json_string(*json, "scope");
+    tokens.expires_at = now + json_int(*json, "expires_in").value_or(kDefaultExpiresIn);
     return tokens;
   }
 

@@ -1,7 +1,7 @@
 // The OAuth client against a scripted HTTP client: exact requests, token parsing, failures.
 #include <gtest/gtest.h>
 
-#include "providers/google/fake_http.hpp"
+#include "providers/common/fake_http.hpp"
 #include "providers/google/google.hpp"
 
 namespace hiresync::providers::google {

@@ -82,7 +82,7 @@ bool verify_rs256(EVP_PKEY* key, std::string_view signed_part, std::string_view 
 std::optional<json> decode_json_part(std::string_view part) {
   auto bytes = net::base64url_decode(part);
   if (!bytes) return std::nullopt;
-  auto parsed = internal::parse_json(*bytes);
+  auto parsed = parse_json(*bytes);
   if (!parsed || !parsed->is_object()) return std::nullopt;
   return parsed;
 }
@@ -127,7 +127,7 @@ std::optional<std::string> decode_data(std::string data) {
 struct PushVerifier::Impl {
   Impl(GoogleConfig c, net::HttpClient& h, std::function<std::int64_t()> clock)
       : config(std::move(c)), http(h), clock_s(std::move(clock)) {
-    if (!clock_s) clock_s = internal::system_now_s;
+    if (!clock_s) clock_s = system_now_s;
   }
 
   GoogleConfig config;
@@ -145,17 +145,17 @@ struct PushVerifier::Impl {
     request.url = config.jwks_url;
     request.headers = {{"Accept", "application/json"}};
     request.timeout = kTimeout;
-    auto response = internal::send(http, request, "jwks");
+    auto response = providers::send(http, request, map_error, "jwks");
     if (!response) return response.error();
-    auto body = internal::parse_json(response->body);
+    auto body = parse_json(response->body);
     if (!body || !body->is_object() || !body->contains("keys") || !(*body)["keys"].is_array()) {
       return model::make_error(ErrorCode::kTransient, "google push: JWKS response is not a key set");
     }
     std::map<std::string, Pkey, std::less<>> fresh;
     for (const auto& jwk : (*body)["keys"]) {
-      if (internal::json_string(jwk, "kty") != "RSA") continue;
-      auto kid = internal::json_string(jwk, "kid");
-      auto key = rsa_key(internal::json_string(jwk, "n"), internal::json_string(jwk, "e"));
+      if (json_string(jwk, "kty") != "RSA") continue;
+      auto kid = json_string(jwk, "kid");
+      auto key = rsa_key(json_string(jwk, "n"), json_string(jwk, "e"));
       if (!kid.empty() && key) fresh.emplace(std::move(kid), std::move(key));
     }
     keys = std::move(fresh);
@@ -206,15 +206,15 @@ model::Result<PushNotice> PushVerifier::verify(std::string_view authorization_he
   auto claims = decode_json_part(token.substr(dot1 + 1, dot2 - dot1 - 1));
   auto signature = net::base64url_decode(token.substr(dot2 + 1));
   if (!jose || !claims || !signature) return unauthorized("token parts do not decode");
-  if (internal::json_string(*jose, "alg") != "RS256") return unauthorized("token alg is not RS256");
-  const std::string kid = internal::json_string(*jose, "kid");
+  if (json_string(*jose, "alg") != "RS256") return unauthorized("token alg is not RS256");
+  const std::string kid = json_string(*jose, "kid");
   if (kid.empty()) return unauthorized("token without kid");
 
   auto key = impl_->key_for(kid);
   if (!key) return key.error();
   if (!verify_rs256(key->get(), token.substr(0, dot2), *signature)) return unauthorized("bad signature");
 
-  const auto iss = internal::json_string(*claims, "iss");
+  const auto iss = json_string(*claims, "iss");
   if (iss != "accounts.google.com" && iss != "https://accounts.google.com")
     return unauthorized("wrong issuer");
   if (!audience_matches(*claims, impl_->config.push_audience)) return unauthorized("wrong audience");
@@ -222,23 +222,23 @@ model::Result<PushNotice> PushVerifier::verify(std::string_view authorization_he
   if (!exp || *exp <= impl_->clock_s()) return unauthorized("token expired");
   if (!is_true(*claims, "email_verified")) return unauthorized("email not verified");
   if (!impl_->config.push_service_account.empty() &&
-      internal::json_string(*claims, "email") != impl_->config.push_service_account) {
+      json_string(*claims, "email") != impl_->config.push_service_account) {
     return unauthorized("token from another service account");
   }
 
-  auto envelope = internal::parse_json(body);
+  auto envelope = parse_json(body);
   if (!envelope || !envelope->is_object()) return malformed("body is not JSON");
   auto message = envelope->find("message");
   if (message == envelope->end() || !message->is_object()) return malformed("envelope without message");
-  auto data = decode_data(internal::json_string(*message, "data"));
+  auto data = decode_data(json_string(*message, "data"));
   if (!data) return malformed("message.data is not base64");
-  auto notice_json = internal::parse_json(*data);
+  auto notice_json = parse_json(*data);
   if (!notice_json || !notice_json->is_object()) return malformed("message.data is not JSON");
   PushNotice notice;
-  notice.email_address = internal::json_string(*notice_json, "emailAddress");
-  notice.history_id = internal::json_string(*notice_json, "historyId");
-  notice.message_id = internal::json_string(*message, "messageId");
-  if (notice.message_id.empty()) notice.message_id = internal::json_string(*message, "message_id");
+  notice.email_address = json_string(*notice_json, "emailAddress");
+  notice.history_id = json_string(*notice_json, "historyId");
+  notice.message_id = json_string(*message, "messageId");
+  if (notice.message_id.empty()) notice.message_id = json_string(*message, "message_id");
   if (notice.email_address.empty() || notice.history_id.empty()) {
     return malformed("notification without emailAddress or historyId");
   }

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "providers/google/fake_http.hpp"
+#include "providers/common/fake_http.hpp"
 #include "providers/google/google.hpp"
 
 namespace hiresync::providers::google {

@@ -1,4 +1,5 @@
-// Test support: a scripted net::HttpClient. Records every request and answers from a queue.
+// Test support for every connector: a scripted net::HttpClient. Records every request and answers
+// from a queue.
 #pragma once
 
 #include <deque>
@@ -8,7 +9,7 @@
 
 #include "net/client.hpp"
 
-namespace hiresync::providers::google::test_support {
+namespace hiresync::providers::test_support {
 
 class FakeHttp final : public net::HttpClient {
  public:
@@ -41,4 +42,4 @@ class FakeHttp final : public net::HttpClient {
   std::deque<model::Result<net::ClientResponse>> queue_;
 };
 
-}  // namespace hiresync::providers::google::test_support
+}  // namespace hiresync::providers::test_support

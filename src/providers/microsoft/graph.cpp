@@ -1,0 +1,355 @@
+// The Microsoft Graph v1.0 mail calls the sync engine makes (PROTOCOLS.md B.2-B.5).
+#include <algorithm>
+#include <unordered_set>
+#include <utility>
+
+#include "providers/common/common.hpp"
+#include "providers/microsoft/microsoft.hpp"
+#include "providers/microsoft/microsoft_internal.hpp"
+
+namespace hiresync::providers::microsoft {
+namespace {
+
+using internal::DeltaCursor;
+using internal::DeltaPageToken;
+using internal::kInbox;
+using internal::kSentItems;
+using model::ErrorCode;
+using nlohmann::json;
+
+constexpr std::chrono::milliseconds kTimeout{30000};
+constexpr int kMaxTop = 1000;       // $top ceiling of a message list
+constexpr int kMaxNowPages = 1000;  // bound on the pages profile() follows to reach a deltaLink
+constexpr const char* kImmutableIds = "IdType=\"ImmutableId\"";
+constexpr const char* kMetadataSelect =
+    "from,sender,replyTo,toRecipients,ccRecipients,bccRecipients,subject,internetMessageId,conversationId,"
+    "sentDateTime,receivedDateTime,internetMessageHeaders";
+constexpr const char* kListSelect = "id,conversationId,receivedDateTime";
+
+using Params = std::vector<std::pair<const char*, std::string>>;
+
+// OData system query options keep their literal '$' (as Graph documents and returns them); values
+// are percent-encoded.
+std::string with_query(const std::string& url, const Params& params) {
+  std::string out = url;
+  char sep = '?';
+  for (const auto& [name, value] : params) {
+    out.append(1, sep).append(name).append("=").append(net::url_encode(value));
+    sep = '&';
+  }
+  return out;
+}
+
+std::string resource_for(std::string_view folder) {
+  return "me/mailFolders('" + std::string(folder) + "')/messages";
+}
+
+model::Error malformed(const std::string& context, const std::string& what) {
+  return model::make_error(ErrorCode::kMalformedInput, "microsoft " + context + ": " + what);
+}
+
+class GraphClient final : public MailClient {
+ public:
+  GraphClient(MicrosoftConfig config, net::HttpClient& http, std::function<std::int64_t()> clock_s)
+      : config_(std::move(config)),
+        http_(http),
+        clock_s_(std::move(clock_s)),
+        base_(config_.graph_base + "/v1.0") {
+    if (!clock_s_) clock_s_ = system_now_s;
+    if (config_.page_size <= 0) config_.page_size = 100;
+  }
+
+  // conversationId can merge unrelated mail with the same subject and split a reply whose subject
+  // changed (PROTOCOLS.md E.4): messages with Message-ID/References thread by those instead.
+  bool thread_id_is_fallback() const override { return true; }
+
+  // Graph counts requests (kMailboxBudget): the calls that make several requests cost as many.
+  int cost(Call call) const override {
+    switch (call) {
+      case Call::kProfile:
+        return 3;  // /me and at least one delta page per folder
+      case Call::kWatch:
+      case Call::kStop:
+        return 2;  // one subscription per folder
+      case Call::kList:
+      case Call::kHistory:
+      case Call::kGetMetadata:
+      case Call::kGetRaw:
+        return 1;
+    }
+    return 1;
+  }
+
+  model::Result<MailboxProfile> profile(const std::string& access_token) override {
+    auto me = send_json(make_request(access_token, "GET", base_ + "/me", false), "profile");
+    if (!me) return me.error();
+    MailboxProfile out;
+    out.address = json_string(*me, "mail");
+    if (out.address.empty()) out.address = json_string(*me, "userPrincipalName");
+    if (out.address.empty()) return malformed("profile", "/me without mail or userPrincipalName");
+    const std::string now = internal::iso_time(clock_s_());
+    DeltaCursor cursor;
+    for (std::string_view folder : {kInbox, kSentItems}) {
+      auto link = delta_link_from(access_token, folder, now);
+      if (!link) return link.error();
+      (folder == kInbox ? cursor.inbox : cursor.sentitems) = std::move(*link);
+    }
+    out.cursor = internal::serialize_cursor(cursor);
+    return out;
+  }
+
+  model::Result<ListPage> list(const std::string& access_token, const SearchQuery& query,
+                               const std::string& page_token, int max_results) override {
+    std::string url;
+    if (!page_token.empty()) {
+      if (!on_base(page_token)) {
+        return model::make_error(ErrorCode::kInvalidArgument,
+                                 "microsoft search: page token is not a Graph link");
+      }
+      url = page_token;
+    } else {
+      const int top = std::clamp(max_results > 0 ? max_results : config_.page_size, 1, kMaxTop);
+      const std::string kql = graph_search(query);
+      if (!query.addresses.empty() && kql.empty()) return ListPage{};  // no address Graph can search for
+      Params params;
+      if (!kql.empty()) {
+        params.emplace_back("$search", "\"" + kql + "\"");
+      } else if (query.after_s > 0) {
+        params.emplace_back("$filter", "receivedDateTime ge " + internal::iso_time(query.after_s));
+      }
+      params.emplace_back("$select", kListSelect);
+      params.emplace_back("$top", std::to_string(top));
+      url = with_query(base_ + "/me/messages", params);
+    }
+    auto body = send_json(make_request(access_token, "GET", url, false), "search");
+    if (!body) return body.error();
+    ListPage page;
+    auto value = body->find("value");
+    if (value == body->end() || !value->is_array()) return malformed("search", "page without value array");
+    for (const auto& item : *value) {
+      MessageRef ref{json_string(item, "id"), json_string(item, "conversationId")};
+      if (ref.id.empty()) continue;
+      if (query.after_s > 0) {
+        // $search cannot be combined with $filter: the window's lower bound is applied here.
+        auto received = internal::parse_iso_time_ms(json_string(item, "receivedDateTime"));
+        if (received && *received < query.after_s * 1000) continue;
+      }
+      page.messages.push_back(std::move(ref));
+    }
+    page.next_page_token = json_string(*body, "@odata.nextLink");
+    page.size_estimate = json_int(*body, "@odata.count").value_or(0);
+    return page;
+  }
+
+  model::Result<ChangePage> changes(const std::string& access_token, const std::string& cursor,
+                                    const std::string& page_token) override {
+    auto stored = internal::parse_cursor(cursor);
+    if (!stored) return invalid_cursor("stored cursor is not a pair of delta links");
+    DeltaPageToken at{std::string(kInbox), stored->inbox, {}};
+    if (!page_token.empty()) {
+      auto parsed = internal::parse_page_token(page_token);
+      if (!parsed || (parsed->folder == kSentItems && parsed->reached.inbox.empty())) {
+        return invalid_cursor("page token is unreadable");
+      }
+      at = std::move(*parsed);
+    }
+    if (!on_base(at.next)) return invalid_cursor("delta link is not a Graph link");
+
+    auto body = send_json(make_request(access_token, "GET", at.next, true), "delta");
+    if (!body) return body.error();
+    auto value = body->find("value");
+    if (value == body->end() || !value->is_array()) return malformed("delta", "page without value array");
+    ChangePage page;
+    std::unordered_set<std::string> seen;
+    for (const auto& item : *value) {
+      // "@removed": deleted or moved out of the folder. Everything else is new, moved in, or an
+      // update of a message the engine may already hold (it is idempotent on ids).
+      if (!item.is_object() || item.contains("@removed")) continue;
+      MessageRef ref{json_string(item, "id"), json_string(item, "conversationId")};
+      if (!ref.id.empty() && seen.insert(ref.id).second) page.added.push_back(std::move(ref));
+    }
+    page.cursor = cursor;  // until the last page: storing the old cursor only replays
+    const std::string next_link = json_string(*body, "@odata.nextLink");
+    const std::string delta_link = json_string(*body, "@odata.deltaLink");
+    if (!next_link.empty()) {
+      at.next = next_link;
+      page.next_page_token = internal::serialize_page_token(at);
+    } else if (!delta_link.empty()) {
+      if (at.folder == kInbox) {
+        at.reached.inbox = delta_link;
+        page.next_page_token = internal::serialize_page_token(
+            DeltaPageToken{std::string(kSentItems), stored->sentitems, at.reached});
+      } else {
+        at.reached.sentitems = delta_link;
+        page.cursor = internal::serialize_cursor(at.reached);
+      }
+    } else {
+      return malformed("delta", "page with neither nextLink nor deltaLink");
+    }
+    return page;
+  }
+
+  model::Result<MessageMetadata> metadata(const std::string& access_token, const std::string& id) override {
+    auto body = send_json(
+        make_request(access_token, "GET", with_query(message_url(id), {{"$select", kMetadataSelect}}), false),
+        "message");
+    if (!body) return body.error();
+    MessageMetadata out;
+    out.ref = MessageRef{json_string(*body, "id"), json_string(*body, "conversationId")};
+    if (out.ref.id.empty()) return malformed("message", "message without id");
+    out.internal_date_ms = internal::parse_iso_time_ms(json_string(*body, "receivedDateTime")).value_or(0);
+    out.raw_headers = internal::rebuild_headers(*body);
+    return out;
+  }
+
+  model::Result<std::string> raw(const std::string& access_token, const std::string& id) override {
+    auto request = make_request(access_token, "GET", message_url(id) + "/$value", false);
+    request.headers.erase(std::remove_if(request.headers.begin(), request.headers.end(),
+                                         [](const auto& h) { return h.first == "Accept"; }),
+                          request.headers.end());
+    auto response = send(http_, request, map_error, "message");
+    if (!response) return response.error();
+    return std::move(response->body);
+  }
+
+  model::Result<WatchResult> watch(const std::string& access_token, const WatchRequest& request) override {
+    const std::int64_t expiry_s = clock_s_() + std::int64_t{config_.subscription_minutes} * 60;
+    const std::string expiry = internal::iso_time(expiry_s);
+    json previous = json::object();
+    if (auto parsed = parse_json(request.state); parsed && parsed->is_object()) previous = std::move(*parsed);
+
+    json state = json::object();
+    std::vector<std::string> created;
+    WatchResult out;
+    for (std::string_view folder : {kInbox, kSentItems}) {
+      const std::string key(folder);
+      const std::string old_id = json_string(previous, key.c_str());
+      model::Result<json> subscription = model::make_error(ErrorCode::kNotFound, "no subscription yet");
+      if (!old_id.empty()) {
+        auto patch = make_request(access_token, "PATCH", subscription_url(old_id), false);
+        patch.headers.emplace_back("Content-Type", "application/json");
+        patch.body = json{{"expirationDateTime", expiry}}.dump();
+        subscription = send_json(patch, "subscription");
+      }
+      if (!subscription && subscription.error().code == ErrorCode::kNotFound) {
+        subscription = create_subscription(access_token, request, folder, expiry);
+        if (subscription && !json_string(*subscription, "id").empty()) {
+          created.push_back(json_string(*subscription, "id"));
+        }
+      }
+      std::string id = subscription ? json_string(*subscription, "id") : std::string();
+      if (subscription && id.empty()) subscription = malformed("subscription", "subscription without id");
+      if (!subscription) {
+        for (const auto& orphan : created) {
+          // Best effort: an orphan left behind expires on its own within subscription_minutes.
+          (void)send(http_, make_request(access_token, "DELETE", subscription_url(orphan), false), map_error,
+                     "subscription");
+        }
+        return subscription.error();
+      }
+      const std::int64_t expires_ms =
+          internal::parse_iso_time_ms(json_string(*subscription, "expirationDateTime"))
+              .value_or(expiry_s * 1000);
+      out.expires_at_ms = out.expires_at_ms == 0 ? expires_ms : std::min(out.expires_at_ms, expires_ms);
+      state[key] = std::move(id);
+    }
+    out.state = state.dump();
+    return out;
+  }
+
+  model::Status stop(const std::string& access_token, const std::string& state) override {
+    if (state.empty()) return {};
+    auto parsed = parse_json(state);
+    if (!parsed || !parsed->is_object()) return malformed("subscription", "watch state is not a JSON object");
+    model::Status result;
+    for (std::string_view folder : {kInbox, kSentItems}) {
+      const std::string id = json_string(*parsed, std::string(folder).c_str());
+      if (id.empty()) continue;
+      auto response = send(http_, make_request(access_token, "DELETE", subscription_url(id), false),
+                           map_error, "subscription");
+      if (!response && response.error().code != ErrorCode::kNotFound && result.ok())
+        result = response.error();
+    }
+    return result;
+  }
+
+ private:
+  static model::Error invalid_cursor(const std::string& what) {
+    return model::make_error(ErrorCode::kCursorInvalid, "microsoft delta: " + what);
+  }
+
+  bool on_base(const std::string& url) const { return url.rfind(config_.graph_base + "/", 0) == 0; }
+
+  std::string message_url(const std::string& id) const {
+    return base_ + "/me/messages/" + net::url_encode(id);
+  }
+  std::string subscription_url(const std::string& id) const {
+    return base_ + "/subscriptions/" + net::url_encode(id);
+  }
+
+  net::ClientRequest make_request(const std::string& access_token, const char* method, std::string url,
+                                  bool paged) const {
+    net::ClientRequest request;
+    request.method = method;
+    request.url = std::move(url);
+    std::string prefer = kImmutableIds;
+    if (paged) prefer += ", odata.maxpagesize=" + std::to_string(config_.page_size);
+    request.headers = {
+        {"Authorization", "Bearer " + access_token}, {"Accept", "application/json"}, {"Prefer", prefer}};
+    request.timeout = kTimeout;
+    return request;
+  }
+
+  model::Result<json> send_json(const net::ClientRequest& request, const std::string& context) {
+    auto response = send(http_, request, map_error, context);
+    if (!response) return response.error();
+    auto body = parse_json(response->body);
+    if (!body || !body->is_object()) return malformed(context, "response is not a JSON object");
+    return std::move(*body);
+  }
+
+  // A delta round over `folder` limited to messages received from `now` on, paged to its deltaLink:
+  // the folder's cursor "from now" (B.3: $deltatoken=latest is not reliable for messages).
+  model::Result<std::string> delta_link_from(const std::string& access_token, std::string_view folder,
+                                             const std::string& now) {
+    std::string url = with_query(base_ + "/me/mailFolders/" + std::string(folder) + "/messages/delta",
+                                 {{"$select", "id"}, {"$filter", "receivedDateTime ge " + now}});
+    for (int pages = 0; pages < kMaxNowPages; ++pages) {
+      auto body = send_json(make_request(access_token, "GET", url, true), "delta");
+      if (!body) return body.error();
+      if (auto link = json_string(*body, "@odata.deltaLink"); !link.empty()) return link;
+      url = json_string(*body, "@odata.nextLink");
+      if (url.empty()) return malformed("delta", "page with neither nextLink nor deltaLink");
+      if (!on_base(url)) return malformed("delta", "nextLink is not a Graph link");
+    }
+    return malformed("delta", "no deltaLink after " + std::to_string(kMaxNowPages) + " pages");
+  }
+
+  model::Result<json> create_subscription(const std::string& access_token, const WatchRequest& request,
+                                          std::string_view folder, const std::string& expiry) {
+    auto post = make_request(access_token, "POST", base_ + "/subscriptions", false);
+    post.headers.emplace_back("Content-Type", "application/json");
+    post.body = json{{"changeType", "created"},
+                     {"notificationUrl", request.notification_url},
+                     {"lifecycleNotificationUrl", request.notification_url},
+                     {"resource", resource_for(folder)},
+                     {"expirationDateTime", expiry},
+                     {"clientState", request.client_state}}
+                    .dump();
+    return send_json(post, "subscription");
+  }
+
+  MicrosoftConfig config_;
+  net::HttpClient& http_;
+  std::function<std::int64_t()> clock_s_;
+  std::string base_;  // {graph_base}/v1.0
+};
+
+}  // namespace
+
+std::unique_ptr<MailClient> make_mail_client(MicrosoftConfig config, net::HttpClient& http,
+                                             std::function<std::int64_t()> clock_s) {
+  return std::make_unique<GraphClient>(std::move(config), http, std::move(clock_s));
+}
+
+}  // namespace hiresync::providers::microsoft

@@ -1,0 +1,362 @@
+// The Graph mail client against a scripted HTTP client: exact requests (URL, method, Prefer
+// headers) and the response shapes of PROTOCOLS.md B.2, B.3 and B.6.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "mime/mime.hpp"
+#include "providers/common/fake_http.hpp"
+#include "providers/microsoft/microsoft.hpp"
+
+namespace hiresync::providers::microsoft {
+namespace {
+
+using model::ErrorCode;
+using test_support::FakeHttp;
+using Call = MailClient::Call;
+
+constexpr std::int64_t kNow = 1718012345;  // 2024-06-10T09:39:05Z
+constexpr const char* kV1 = "https://graph.example/v1.0";
+constexpr const char* kImmutable = "IdType=\"ImmutableId\"";
+constexpr const char* kPaged = "IdType=\"ImmutableId\", odata.maxpagesize=2";
+const std::string kInbox0 = std::string(kV1) + "/me/mailFolders('inbox')/messages/delta?$deltatoken=in0";
+const std::string kSent0 = std::string(kV1) + "/me/mailFolders('sentitems')/messages/delta?$deltatoken=sent0";
+const std::string kCursor0 = R"({"inbox":")" + kInbox0 + R"(","sentitems":")" + kSent0 + R"("})";
+
+class GraphTest : public ::testing::Test {
+ protected:
+  static MicrosoftConfig config() {
+    MicrosoftConfig c;
+    c.graph_base = "https://graph.example";
+    c.page_size = 2;
+    return c;
+  }
+
+  void expect_request(std::size_t index, const std::string& method, const std::string& url,
+                      const char* prefer) {
+    ASSERT_LT(index, http_.requests.size());
+    const auto& r = http_.requests[index];
+    EXPECT_EQ(r.method, method);
+    EXPECT_EQ(r.url, url);
+    EXPECT_EQ(net::find_field(r.headers, "Authorization").value_or(""), "Bearer eyJ.token");
+    EXPECT_EQ(net::find_field(r.headers, "Prefer").value_or(""), prefer);
+    EXPECT_EQ(r.timeout, std::chrono::seconds(30));
+    EXPECT_EQ(r.body, "");
+  }
+
+  static std::vector<std::string> ids(const std::vector<MessageRef>& refs) {
+    std::vector<std::string> out;
+    out.reserve(refs.size());
+    for (const auto& ref : refs) out.push_back(ref.id);
+    return out;
+  }
+
+  FakeHttp http_;
+  std::unique_ptr<MailClient> client_ = make_mail_client(config(), http_, [] { return kNow; });
+};
+
+TEST_F(GraphTest, ProfileReadsMeAndBuildsACursorFromNow) {
+  http_.reply(
+      200,
+      R"({"@odata.context":"https://graph.example/v1.0/$metadata#users/$entity","displayName":"R. Cruiter",)"
+      R"("mail":"recruiter@acme.com","userPrincipalName":"rc@acme.onmicrosoft.com","id":"87d349ed"})");
+  const std::string inbox_next = std::string(kV1) + "/me/mailFolders('inbox')/messages/delta?$skiptoken=s1";
+  const std::string inbox_link =
+      std::string(kV1) + "/me/mailFolders('inbox')/messages/delta?$deltatoken=d-in";
+  const std::string sent_link =
+      std::string(kV1) + "/me/mailFolders('sentitems')/messages/delta?$deltatoken=d-s";
+  http_.reply(200, R"({"value":[{"id":"AAMk1"}],"@odata.nextLink":")" + inbox_next + R"("})");
+  http_.reply(200, R"({"value":[],"@odata.deltaLink":")" + inbox_link + R"("})");
+  http_.reply(200, R"({"value":[],"@odata.deltaLink":")" + sent_link + R"("})");
+
+  auto profile = client_->profile("eyJ.token");
+  ASSERT_TRUE(profile.ok()) << profile.error().detail;
+  ASSERT_EQ(http_.requests.size(), 4U);
+  expect_request(0, "GET", std::string(kV1) + "/me", kImmutable);
+  const std::string filter = "?$select=id&$filter=receivedDateTime%20ge%202024-06-10T09%3A39%3A05Z";
+  expect_request(1, "GET", std::string(kV1) + "/me/mailFolders/inbox/messages/delta" + filter, kPaged);
+  expect_request(2, "GET", inbox_next, kPaged);
+  expect_request(3, "GET", std::string(kV1) + "/me/mailFolders/sentitems/messages/delta" + filter, kPaged);
+  EXPECT_EQ(profile->address, "recruiter@acme.com");
+  EXPECT_EQ(nlohmann::json::parse(profile->cursor),
+            (nlohmann::json{{"inbox", inbox_link}, {"sentitems", sent_link}}));
+}
+
+TEST_F(GraphTest, ProfileFallsBackToTheUserPrincipalName) {
+  http_.reply(200, R"({"mail":null,"userPrincipalName":"rc@acme.onmicrosoft.com"})");
+  http_.reply(200, R"({"value":[],"@odata.deltaLink":"https://graph.example/v1.0/d1"})");
+  http_.reply(200, R"({"value":[],"@odata.deltaLink":"https://graph.example/v1.0/d2"})");
+  auto profile = client_->profile("eyJ.token");
+  ASSERT_TRUE(profile.ok()) << profile.error().detail;
+  EXPECT_EQ(profile->address, "rc@acme.onmicrosoft.com");
+}
+
+TEST_F(GraphTest, ProfileOfAnOnPremisesMailbox) {
+  http_.reply(
+      404,
+      R"({"error":{"code":"MailboxNotEnabledForRESTAPI","message":"The mailbox is either inactive, soft-deleted, or is hosted on-premise."}})");
+  auto profile = client_->profile("eyJ.token");
+  ASSERT_FALSE(profile.ok());
+  EXPECT_EQ(profile.error().code, ErrorCode::kConsentRequired);
+  EXPECT_EQ(profile.error().problem, "mailbox_on_premises");
+  EXPECT_EQ(profile.error().detail.find("eyJ.token"), std::string::npos);
+}
+
+TEST_F(GraphTest, ChangesPageThroughInboxThenSentItems) {
+  const std::string inbox_next =
+      std::string(kV1) + "/me/mailFolders('inbox')/messages/delta?$skiptoken=in-s1";
+  const std::string inbox1 = std::string(kV1) + "/me/mailFolders('inbox')/messages/delta?$deltatoken=in1";
+  const std::string sent1 =
+      std::string(kV1) + "/me/mailFolders('sentitems')/messages/delta?$deltatoken=sent1";
+  // Page 1: a new message, another, a replay of the first, one removed, an update without id.
+  http_.reply(
+      200,
+      R"({"value":[)"
+      R"({"@odata.type":"#microsoft.graph.message","@odata.etag":"W/\"CQ\"","id":"A1","conversationId":"C1"},)"
+      R"({"id":"A2","conversationId":"C2"},{"id":"A1","conversationId":"C1"},)"
+      R"({"@odata.type":"#microsoft.graph.message","id":"A3","@removed":{"reason":"deleted"}},)"
+      R"({"@odata.type":"#microsoft.graph.message"}],"@odata.nextLink":")" +
+          inbox_next + R"("})");
+  auto page = client_->changes("eyJ.token", kCursor0, "");
+  ASSERT_TRUE(page.ok()) << page.error().detail;
+  expect_request(0, "GET", kInbox0, kPaged);
+  EXPECT_EQ(ids(page->added), (std::vector<std::string>{"A1", "A2"}));
+  EXPECT_EQ(page->added[0].thread_id, "C1");
+  EXPECT_FALSE(page->next_page_token.empty());
+  EXPECT_EQ(page->cursor, kCursor0);  // not the last page: storing it only replays
+
+  // Page 2: the inbox round ends (with a replay from page 1, and an item moved out).
+  http_.reply(200,
+              R"({"value":[{"id":"A2"},{"id":"A4","@removed":{"reason":"changed"}}],"@odata.deltaLink":")" +
+                  inbox1 + R"("})");
+  page = client_->changes("eyJ.token", kCursor0, page->next_page_token);
+  ASSERT_TRUE(page.ok()) << page.error().detail;
+  expect_request(1, "GET", inbox_next, kPaged);
+  EXPECT_EQ(ids(page->added), (std::vector<std::string>{"A2"}));
+  EXPECT_FALSE(page->next_page_token.empty());
+  EXPECT_EQ(page->cursor, kCursor0);
+
+  // Page 3: Sent Items, an empty page that still has a next link.
+  const std::string sent_next =
+      std::string(kV1) + "/me/mailFolders('sentitems')/messages/delta?$skiptoken=s-s1";
+  http_.reply(200, R"({"value":[],"@odata.nextLink":")" + sent_next + R"("})");
+  page = client_->changes("eyJ.token", kCursor0, page->next_page_token);
+  ASSERT_TRUE(page.ok()) << page.error().detail;
+  expect_request(2, "GET", kSent0, kPaged);
+  EXPECT_TRUE(page->added.empty());
+  EXPECT_FALSE(page->next_page_token.empty());
+
+  // Page 4: the last one carries the new composite cursor.
+  http_.reply(200, R"({"value":[{"id":"S1","conversationId":"C1"}],"@odata.deltaLink":")" + sent1 + R"("})");
+  page = client_->changes("eyJ.token", kCursor0, page->next_page_token);
+  ASSERT_TRUE(page.ok()) << page.error().detail;
+  expect_request(3, "GET", sent_next, kPaged);
+  EXPECT_EQ(ids(page->added), (std::vector<std::string>{"S1"}));
+  EXPECT_TRUE(page->next_page_token.empty());
+  EXPECT_EQ(nlohmann::json::parse(page->cursor), (nlohmann::json{{"inbox", inbox1}, {"sentitems", sent1}}));
+  EXPECT_EQ(http_.requests.size(), 4U);
+}
+
+TEST_F(GraphTest, ChangesWithAnEvictedDeltaTokenIsCursorInvalid) {
+  http_.reply(
+      410,
+      R"({"error":{"code":"SyncStateNotFound","message":"The sync state generation is not found;generation=149;[highest=157]"}})");
+  auto page = client_->changes("eyJ.token", kCursor0, "");
+  ASSERT_FALSE(page.ok());
+  EXPECT_EQ(page.error().code, ErrorCode::kCursorInvalid);
+
+  // Any 410 on delta, with or without a body.
+  http_.reply(410, "",
+              {{"Location", std::string(kV1) + "/me/mailFolders('inbox')/messages/delta?$deltaToken="}});
+  page = client_->changes("eyJ.token", kCursor0, "");
+  ASSERT_FALSE(page.ok());
+  EXPECT_EQ(page.error().code, ErrorCode::kCursorInvalid);
+}
+
+TEST_F(GraphTest, UnreadableCursorsAndTokensAreCursorInvalidWithoutACall) {
+  for (const std::string cursor :
+       {"", "9876543", R"({"inbox":"https://graph.example/v1.0/x"})",
+        R"({"inbox":"https://evil.example/v1.0/x","sentitems":"https://graph.example/v1.0/y"})",
+        R"({"inbox":"https://graph.example.evil/x","sentitems":"https://graph.example/v1.0/y"})"}) {
+    auto page = client_->changes("eyJ.token", cursor, "");
+    ASSERT_FALSE(page.ok()) << cursor;
+    EXPECT_EQ(page.error().code, ErrorCode::kCursorInvalid) << cursor;
+  }
+  for (const std::string token : {"garbage", R"({"folder":"drafts","next":"https://graph.example/v1.0/x"})",
+                                  R"({"folder":"sentitems","next":"https://graph.example/v1.0/x"})"}) {
+    auto page = client_->changes("eyJ.token", kCursor0, token);
+    ASSERT_FALSE(page.ok()) << token;
+    EXPECT_EQ(page.error().code, ErrorCode::kCursorInvalid) << token;
+  }
+  EXPECT_TRUE(http_.requests.empty());
+}
+
+TEST_F(GraphTest, ChangesPageWithoutLinksIsMalformed) {
+  http_.reply(200, R"({"value":[{"id":"A1"}]})");
+  auto page = client_->changes("eyJ.token", kCursor0, "");
+  ASSERT_FALSE(page.ok());
+  EXPECT_EQ(page.error().code, ErrorCode::kMalformedInput);
+}
+
+TEST_F(GraphTest, MetadataRebuildsTheHeaderBlock) {
+  http_.reply(200, R"({
+    "@odata.etag":"W/\"CQAAABYAAAA\"","id":"AAMk=/x","conversationId":"AAQkAGI2",
+    "internetMessageId":"<CAF0abc@mail.gmail.com>","subject":"Re: Senior Engineer role",
+    "from":{"emailAddress":{"name":"Doe, Jane","address":"jane@example.org"}},
+    "sender":{"emailAddress":{"name":"Doe, Jane","address":"jane@example.org"}},
+    "replyTo":[],
+    "toRecipients":[{"emailAddress":{"name":"R. \"RC\" Cruiter","address":"recruiter@acme.com"}},
+                    {"emailAddress":{"name":"recruiter2@acme.com","address":"recruiter2@acme.com"}}],
+    "ccRecipients":[{"emailAddress":{"name":"Bob Smith","address":"bob@x.org"}}],
+    "bccRecipients":[],
+    "sentDateTime":"2024-06-10T09:39:05Z","receivedDateTime":"2024-06-10T09:39:07Z",
+    "internetMessageHeaders":[{"name":"Received","value":"from mx"},{"name":"In-Reply-To","value":"<prev@x.org>"},
+                              {"name":"references","value":"<a@x.org> <prev@x.org>"}]})");
+  auto meta = client_->metadata("eyJ.token", "AAMk=/x");
+  ASSERT_TRUE(meta.ok()) << meta.error().detail;
+  expect_request(
+      0, "GET",
+      std::string(kV1) +
+          "/me/messages/AAMk%3D%2Fx?$select=from%2Csender%2CreplyTo%2CtoRecipients%2CccRecipients%2C"
+          "bccRecipients%2Csubject%2CinternetMessageId%2CconversationId%2CsentDateTime%2C"
+          "receivedDateTime%2CinternetMessageHeaders",
+      kImmutable);
+  EXPECT_EQ(meta->ref.id, "AAMk=/x");
+  EXPECT_EQ(meta->ref.thread_id, "AAQkAGI2");
+  EXPECT_EQ(meta->internal_date_ms, 1718012347000);
+  EXPECT_EQ(meta->raw_headers,
+            "From: \"Doe, Jane\" <jane@example.org>\r\n"
+            "Sender: \"Doe, Jane\" <jane@example.org>\r\n"
+            "To: \"R. \\\"RC\\\" Cruiter\" <recruiter@acme.com>, recruiter2@acme.com\r\n"
+            "Cc: Bob Smith <bob@x.org>\r\n"
+            "Subject: Re: Senior Engineer role\r\n"
+            "Date: Mon, 10 Jun 2024 09:39:05 +0000\r\n"
+            "Message-ID: <CAF0abc@mail.gmail.com>\r\n"
+            "In-Reply-To: <prev@x.org>\r\n"
+            "References: <a@x.org> <prev@x.org>\r\n");
+
+  // What the engine does with it: the MIME header parser reads back every participant and id.
+  auto headers = mime::parse_headers(meta->raw_headers);
+  ASSERT_TRUE(headers.ok()) << headers.error().detail;
+  ASSERT_EQ(headers->participants.size(), 5U);
+  EXPECT_EQ(headers->participants[0].address.name, "Doe, Jane");
+  EXPECT_EQ(headers->participants[0].address.email, "jane@example.org");
+  EXPECT_EQ(headers->participants[2].address.name, "R. \"RC\" Cruiter");
+  EXPECT_EQ(headers->participants[2].address.email, "recruiter@acme.com");
+  EXPECT_EQ(headers->participants[4].role, model::HeaderRole::kCc);
+  EXPECT_EQ(headers->message_id, "CAF0abc@mail.gmail.com");
+  EXPECT_EQ(headers->in_reply_to, "prev@x.org");
+  EXPECT_EQ(headers->references, (std::vector<std::string>{"a@x.org", "prev@x.org"}));
+  EXPECT_EQ(headers->date, 1718012345);
+}
+
+TEST_F(GraphTest, MetadataOfAVanishedMessageIsNotFound) {
+  http_.reply(
+      404,
+      R"({"error":{"code":"ErrorItemNotFound","message":"The specified object was not found in the store."}})");
+  auto meta = client_->metadata("eyJ.token", "gone");
+  ASSERT_FALSE(meta.ok());
+  EXPECT_EQ(meta.error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(GraphTest, RawReturnsTheMimeBytes) {
+  const std::string mime = "From: a@b.c\r\nSubject: hi\r\n\r\nbody \xff bytes\r\n";
+  http_.reply(200, mime, {{"Content-Type", "text/plain"}});
+  auto raw = client_->raw("eyJ.token", "AAMk=/x");
+  ASSERT_TRUE(raw.ok()) << raw.error().detail;
+  expect_request(0, "GET", std::string(kV1) + "/me/messages/AAMk%3D%2Fx/$value", kImmutable);
+  EXPECT_EQ(*raw, mime);
+
+  http_.reply(
+      429,
+      R"({"error":{"code":"ApplicationThrottled","message":"Application is over its MailboxConcurrency limit."}})",
+      {{"Retry-After", "3"}});
+  raw = client_->raw("eyJ.token", "AAMk");
+  ASSERT_FALSE(raw.ok());
+  EXPECT_EQ(raw.error().code, ErrorCode::kRateLimited);
+  EXPECT_EQ(raw.error().retry_after_s, 3);
+}
+
+TEST_F(GraphTest, ListSearchesAddressesAndDropsOlderResults) {
+  const std::string next = std::string(kV1) + "/me/messages?$search=%22from%3Aa%40b.com%22&$skiptoken=p2";
+  http_.reply(200, R"({"value":[{"id":"M1","conversationId":"C1","receivedDateTime":"2024-06-09T00:00:00Z"},)"
+                   R"({"id":"M2","conversationId":"C2","receivedDateTime":"2024-05-31T23:59:59Z"},)"
+                   R"({"id":"M3","conversationId":"C3","receivedDateTime":"2024-06-01T00:00:00.0000000Z"}],)"
+                   R"("@odata.nextLink":")" +
+                       next + R"("})");
+  const SearchQuery query{{"a@b.com", "c.d@e.org"}, 1717200000};  // 2024-06-01T00:00:00Z
+  auto page = client_->list("eyJ.token", query, "", 25);
+  ASSERT_TRUE(page.ok()) << page.error().detail;
+  expect_request(
+      0, "GET",
+      std::string(kV1) +
+          "/me/messages?$search=%22from%3Aa%40b.com%20OR%20to%3Aa%40b.com%20OR%20cc%3Aa%40b.com%20OR%20"
+          "bcc%3Aa%40b.com%20OR%20from%3Ac.d%40e.org%20OR%20to%3Ac.d%40e.org%20OR%20cc%3Ac.d%40e.org%20OR%20"
+          "bcc%3Ac.d%40e.org%22&$select=id%2CconversationId%2CreceivedDateTime&$top=25",
+      kImmutable);
+  EXPECT_EQ(ids(page->messages), (std::vector<std::string>{"M1", "M3"}));
+  EXPECT_EQ(page->messages[1].thread_id, "C3");
+  EXPECT_EQ(page->next_page_token, next);
+
+  // The next page follows Graph's link verbatim, and the same lower bound applies.
+  http_.reply(200, R"({"value":[{"id":"M4","receivedDateTime":"2024-01-01T00:00:00Z"}]})");
+  page = client_->list("eyJ.token", query, next, 25);
+  ASSERT_TRUE(page.ok()) << page.error().detail;
+  expect_request(1, "GET", next, kImmutable);
+  EXPECT_TRUE(page->messages.empty());
+  EXPECT_TRUE(page->next_page_token.empty());
+}
+
+TEST_F(GraphTest, ListWithoutAddressesFiltersByReceivedDate) {
+  http_.reply(200,
+              R"({"value":[{"id":"M1","conversationId":"C1","receivedDateTime":"2024-06-09T00:00:00Z"}]})");
+  auto page = client_->list("eyJ.token", SearchQuery{{}, 1717200000}, "", 5000);
+  ASSERT_TRUE(page.ok()) << page.error().detail;
+  expect_request(0, "GET",
+                 std::string(kV1) +
+                     "/me/messages?$filter=receivedDateTime%20ge%202024-06-01T00%3A00%3A00Z"
+                     "&$select=id%2CconversationId%2CreceivedDateTime&$top=1000",
+                 kImmutable);
+  EXPECT_EQ(ids(page->messages), (std::vector<std::string>{"M1"}));
+
+  http_.reply(200, R"({"value":[]})");
+  page = client_->list("eyJ.token", SearchQuery{}, "", 0);
+  ASSERT_TRUE(page.ok()) << page.error().detail;
+  expect_request(1, "GET",
+                 std::string(kV1) + "/me/messages?$select=id%2CconversationId%2CreceivedDateTime&$top=2",
+                 kImmutable);
+}
+
+TEST_F(GraphTest, ListRefusesForeignPageLinksAndUnsearchableAddresses) {
+  auto page =
+      client_->list("eyJ.token", SearchQuery{{"a@b.com"}, 0}, "https://evil.example/v1.0/me/messages", 10);
+  ASSERT_FALSE(page.ok());
+  EXPECT_EQ(page.error().code, ErrorCode::kInvalidArgument);
+  page = client_->list("eyJ.token", SearchQuery{{"\"odd\"@b.com", "a b@c.d"}, 0}, "", 10);
+  ASSERT_TRUE(page.ok());
+  EXPECT_TRUE(page->messages.empty());
+  EXPECT_TRUE(http_.requests.empty());
+}
+
+TEST(GraphSearch, KqlOverEveryAddressField) {
+  EXPECT_EQ(graph_search(SearchQuery{}), "");
+  EXPECT_EQ(graph_search(SearchQuery{{"a@b.com"}, 1700000000}),
+            "from:a@b.com OR to:a@b.com OR cc:a@b.com OR bcc:a@b.com");
+  EXPECT_EQ(graph_search(SearchQuery{{"x\\y@b.com", "", "c@d.org"}, 0}),
+            "from:c@d.org OR to:c@d.org OR cc:c@d.org OR bcc:c@d.org");
+}
+
+TEST_F(GraphTest, CostCountsRequests) {
+  EXPECT_EQ(client_->cost(Call::kHistory), 1);
+  EXPECT_EQ(client_->cost(Call::kList), 1);
+  EXPECT_EQ(client_->cost(Call::kGetMetadata), 1);
+  EXPECT_EQ(client_->cost(Call::kGetRaw), 1);
+  EXPECT_EQ(client_->cost(Call::kProfile), 3);
+  EXPECT_EQ(client_->cost(Call::kWatch), 2);
+  EXPECT_EQ(client_->cost(Call::kStop), 2);
+  static_assert(kMailboxBudget.units == 10000 && kMailboxBudget.window_ms == 600000 &&
+                kMailboxBudget.concurrency == 4);
+}
+
+}  // namespace
+}  // namespace hiresync::providers::microsoft
