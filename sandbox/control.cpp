@@ -59,8 +59,11 @@ net::Response Sandbox::control(const net::Request& req) {
   if (req.method == "GET" && path == "/control/stats") {
     const std::string account = lower(req.param("account").value_or(""));
     if (account.empty()) {
-      if (providers_.empty()) return control_error(404, "no providers");
-      return net::Response::json(200, providers_.front()->stats("").dump());
+      // Summed over one provider's accounts: ?provider= (default the first, Google).
+      ProviderSandbox* p = providers_.empty() ? nullptr : providers_.front().get();
+      if (const auto name = req.param("provider")) p = by_name(*name);
+      if (p == nullptr) return control_error(404, "no such provider");
+      return net::Response::json(200, p->stats("").dump());
     }
     ProviderSandbox* p = owner_of(account);
     if (p == nullptr) return control_error(404, "Unknown account: " + account);
@@ -97,7 +100,7 @@ net::Response Sandbox::control(const net::Request& req) {
   constexpr std::string_view kPrefix = "/control/accounts/";
   if (path.rfind(kPrefix, 0) == 0) {
     const std::string rest = path.substr(kPrefix.size());
-    const std::size_t slash = rest.rfind('/');
+    const std::size_t slash = rest.find('/');  // addresses hold no '/'; actions may
     if (slash == std::string::npos) return control_error(404, "unknown control path");
     const std::string address = lower(rest.substr(0, slash));
     const std::string action = rest.substr(slash + 1);
@@ -108,6 +111,7 @@ net::Response Sandbox::control(const net::Request& req) {
     if (action == "expire-tokens") return p->expire_tokens(address);
     if (action == "revoke") return p->revoke(address);
     if (action == "expire-history") return p->expire_history(address);
+    if (auto r = p->account_action(address, action, body)) return std::move(*r);
   }
   return control_error(404, "unknown control path");
 }

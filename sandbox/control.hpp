@@ -8,7 +8,9 @@
 //   POST /control/accounts/{address}/expire-tokens | /revoke | /expire-history
 //   POST /control/faults {"account","status","count"?,"retry_after"?,"endpoint"?,"reason"?,"message"?}
 //   POST /control/faults {"account","push":"drop|duplicate|delay","count"?,"delay_ms"?}
-//   GET  /control/stats[?account=]          POST /control/reset-stats[?account=]
+//   POST /control/accounts/{address}/<other action> -> ProviderSandbox::account_action (Microsoft:
+//        expire-delta, expire-refresh, lifecycle, messages/{id}/move, messages/{id}/delete)
+//   GET  /control/stats[?account=|?provider=]   POST /control/reset-stats[?account=]
 //   GET  /healthz
 // An unknown provider in POST /control/accounts answers 501; an unknown account 404.
 //

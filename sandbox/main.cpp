@@ -1,4 +1,4 @@
-// `hiresync-sandbox`: the provider emulator (Google now; Microsoft later) for the demo and the tests.
+// `hiresync-sandbox`: the provider emulator (Google and Microsoft) for the demo and the tests.
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <iostream>
@@ -7,13 +7,15 @@
 #include "sandbox/clock.hpp"
 #include "sandbox/control.hpp"
 #include "sandbox/google/google_sandbox.hpp"
+#include "sandbox/microsoft/microsoft_sandbox.hpp"
 
 namespace {
 
 namespace google = hiresync::sandbox::google;
+namespace microsoft = hiresync::sandbox::microsoft;
 
 int run_main(int argc, char** argv) {
-  CLI::App app{"hiresync-sandbox: emulates the Google (and later Microsoft) provider side for HireSync"};
+  CLI::App app{"hiresync-sandbox: emulates the Google and Microsoft provider sides for HireSync"};
   std::string listen = "127.0.0.1:9090";
   google::GoogleOptions g;
   std::string quota_table = "2026";
@@ -34,6 +36,15 @@ int run_main(int argc, char** argv) {
       "--push-min-interval-ms", g.push_min_interval_ms,
       "drop a push within this many ms of the previous one for the user (default 1000; 0 disables)");
   app.add_option("--token-ttl", g.token_ttl_s, "access token lifetime in seconds (default 3599)");
+  microsoft::MicrosoftOptions m;
+  app.add_option("--ms-refresh-grace-s", m.refresh_grace_s,
+                 "seconds a rotated Entra refresh token keeps working (default 60)");
+  app.add_option("--graph-requests-per-10min", m.requests_per_10min,
+                 "Graph requests per mailbox per 10 minutes before 429 (default 10000)");
+  app.add_option("--graph-max-concurrent", m.max_concurrent,
+                 "Graph requests in flight per mailbox before 429 (default 4)");
+  app.add_option("--graph-subscription-max-minutes", m.subscription_max_minutes,
+                 "maximum subscription lifetime in minutes (default 10080; the older docs say 4230)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -59,6 +70,9 @@ int run_main(int argc, char** argv) {
   }
   std::vector<std::unique_ptr<hiresync::sandbox::ProviderSandbox>> providers;
   providers.push_back(std::move(google_sandbox).value());
+  m.auto_consent = g.auto_consent;
+  m.token_ttl_s = g.token_ttl_s;
+  providers.push_back(std::make_unique<microsoft::MicrosoftSandbox>(m, clock));
   hiresync::sandbox::Sandbox sandbox(std::move(providers));
 
   hiresync::net::HttpServer server(

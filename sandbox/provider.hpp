@@ -1,4 +1,4 @@
-// One emulated provider (Google now; Microsoft later in sandbox/microsoft/) as the control API and
+// One emulated provider (sandbox/google/, sandbox/microsoft/) as the control API and
 // the router see it. Implementations are thread-safe: the server calls them from several threads.
 #pragma once
 
@@ -32,6 +32,13 @@ class ProviderSandbox {
   virtual net::Response expire_tokens(const std::string& address) = 0;
   virtual net::Response revoke(const std::string& address) = 0;
   virtual net::Response expire_history(const std::string& address) = 0;
+  // Any other POST /control/accounts/{address}/{action...} (action may contain '/', e.g.
+  // "messages/{id}/move"). nullopt when the provider has no such action (the router answers 404).
+  virtual std::optional<net::Response> account_action(const std::string& /*address*/,
+                                                      const std::string& /*action*/,
+                                                      const nlohmann::json& /*body*/) {
+    return std::nullopt;
+  }
   // Counters of one account, or summed over all accounts when `address` is empty.
   virtual nlohmann::json stats(const std::string& address) = 0;
   virtual void reset_stats(const std::string& address) = 0;

@@ -1,0 +1,124 @@
+// One Exchange Online mailbox as Graph shows it (shared/PROTOCOLS.md B.2, B.3): messages in
+// well-known folders, ids, conversations and per-folder delta rounds.
+//
+// Ids: every message has an immutable id (stable for life) and a REST id that is replaced each time
+// the message moves to another folder. find() accepts the current REST id or the immutable id; a
+// REST id from before a move is unknown (404), as in Exchange.
+//
+// Conversations: a message whose In-Reply-To or References names the Message-ID of a message
+// already here joins its conversation; otherwise it starts a new one.
+//
+// Delta: each folder keeps a change log (created/moved in = upsert, moved out = removed "changed",
+// deleted = removed "deleted"). A round starts from the folder's content (initial: optionally only
+// receivedDateTime >= since) or from a delta token's watermark (the last change per message since
+// then), is frozen into a list, and is served page by page under skip tokens; the last page gets a
+// delta token. Tokens live server-side, so replaying a nextLink or deltaLink gives the same answer,
+// and evict() makes them unknown (the caller answers 410 SyncStateNotFound). A replay fault makes
+// the next rounds serve each entry twice and hand out a delta token at the round's start watermark,
+// so the next round repeats them.
+//
+// Not thread-safe: MicrosoftSandbox serialises access with its lock.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/result.hpp"
+#include "sandbox/microsoft/graph_message.hpp"
+
+namespace hiresync::sandbox::microsoft {
+
+struct StoredMessage {
+  MessageContent content;
+  std::string immutable_id, rest_id, conversation_id, folder, change_key;
+  std::uint64_t seq = 0;  // delivery order
+};
+
+// One entry of a delta page: a message (present) or a removal.
+struct DeltaEntry {
+  const StoredMessage* message = nullptr;
+  std::string removed_rest_id, removed_immutable_id, reason;
+};
+
+struct DeltaPage {
+  std::vector<DeltaEntry> entries;
+  std::string skip_token;   // non-empty: more pages (nextLink)
+  std::string delta_token;  // non-empty: the round is done (deltaLink)
+  std::string folder;
+  std::vector<std::string> select;
+};
+
+class GraphMailbox {
+ public:
+  explicit GraphMailbox(std::string account) : account_(std::move(account)) {}
+
+  // Stores a message in `folder` ("inbox", "sentitems", ...) and returns it.
+  const StoredMessage& deliver(MessageContent content, const std::string& folder);
+  const StoredMessage* find(const std::string& id) const;
+  // Moves a message (new REST id). nullptr when unknown. Moving to its own folder changes nothing.
+  const StoredMessage* move(const std::string& id, const std::string& folder);
+  // Deletes a message for good. False when unknown.
+  bool remove(const std::string& id);
+
+  // Every message, newest receivedDateTime first.
+  std::vector<const StoredMessage*> newest_first() const;
+  std::string folder_id(const std::string& folder) const;
+  // "inbox"/"sentitems"/... for a well-known name (any case) or a folder id; nullopt otherwise.
+  std::optional<std::string> resolve_folder(const std::string& name_or_id) const;
+
+  // Starts a round (page 1). `since_ms` < 0: no filter.
+  DeltaPage delta_initial(const std::string& folder, std::vector<std::string> select, std::int64_t since_ms,
+                          std::size_t page_size);
+  // Follows a skip token or a delta token. kCursorInvalid when unknown or evicted.
+  model::Result<DeltaPage> delta_follow(const std::string& token, bool is_delta_token, std::size_t page_size);
+  // Evicts every token of `folder` (all folders when empty).
+  void evict(const std::string& folder);
+  void add_replays(int count) { replays_ += count; }
+
+ private:
+  struct Change {
+    std::uint64_t seq;
+    std::string immutable_id;
+    bool removed;
+    std::string rest_id, reason;  // for removals: the id the client knew
+  };
+  struct Round {
+    std::string folder;
+    std::vector<std::string> select;
+    std::vector<Change> entries;  // messages are looked up again when served
+    std::uint64_t end_watermark = 0;
+  };
+  struct Skip {
+    std::uint64_t round;
+    std::size_t offset;
+  };
+  struct Cursor {
+    std::string folder;
+    std::vector<std::string> select;
+    std::uint64_t watermark;
+  };
+
+  StoredMessage* find_mutable(const std::string& id);
+  std::string new_rest_id();
+  DeltaPage start_round(Round round, std::size_t page_size);
+  DeltaPage serve(std::uint64_t round_id, std::size_t offset, std::size_t page_size);
+
+  std::string account_;
+  std::deque<StoredMessage> messages_;
+  std::map<std::string, std::size_t> by_immutable_;
+  std::map<std::string, std::string> rest_to_immutable_;  // current REST ids only
+  std::map<std::string, std::string> conversation_by_rfc_id_;
+  std::map<std::string, std::vector<Change>> log_;  // per folder
+  std::uint64_t seq_ = 0;
+  std::map<std::uint64_t, Round> rounds_;
+  std::map<std::string, Skip> skips_;
+  std::map<std::string, Cursor> cursors_;
+  std::uint64_t next_round_ = 1;
+  int replays_ = 0;
+};
+
+}  // namespace hiresync::sandbox::microsoft
