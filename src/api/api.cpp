@@ -54,6 +54,7 @@ Router<Route> make_routes() {
   r.add("GET", "/api/candidates/{member_id}/threads", {h::candidate_threads, Access::kUser});
 
   r.add("POST", "/webhooks/google", {h::google_webhook, Access::kPublic, false});
+  r.add("POST", "/webhooks/microsoft", {h::microsoft_webhook, Access::kPublic, false});
   r.add("GET", "/healthz", {h::healthz, Access::kPublic});
   r.add("GET", "/metrics", {h::metrics_text, Access::kPublic, false});
   return r;

@@ -135,6 +135,17 @@ TEST_F(ApiTest, ExplainTakesExactlyOneOfAnIdOrARawMessage) {
   EXPECT_EQ(sync_.explained.size(), 1U);
 }
 
+TEST_F(ApiTest, MicrosoftWebhookEchoesTheValidationTokenAndAcceptsBatches) {
+  auto hello =
+      call("POST", "/webhooks/microsoft?validationToken=Validation%3A%20Testing%20client%20%26%20more");
+  EXPECT_EQ(hello.status, 200);
+  EXPECT_EQ(hello.body, "Validation: Testing client & more");
+  EXPECT_EQ(call("POST", "/webhooks/microsoft", R"({"value":[]})").status, 202);
+  EXPECT_EQ(call("POST", "/webhooks/microsoft", "nonsense").status, 400);
+  std::lock_guard lock(sync_.mu);
+  EXPECT_EQ(sync_.microsoft_bodies.size(), 2U);  // the handshake never reaches the engine
+}
+
 TEST_F(ApiTest, GoogleWebhookStatuses) {
   const std::string envelope = R"({"message":{"data":"e30="},"subscription":"s"})";
   EXPECT_EQ(call("POST", "/webhooks/google", envelope, {{"Authorization", "Bearer good-jwt"}}).status, 204);

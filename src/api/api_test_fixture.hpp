@@ -64,6 +64,13 @@ class FakeSync final : public sync::SyncService {
     e.participants.push_back({"from", "Bob", "bob@acme.example", "internal_domain", "same company"});
     return e;
   }
+  model::Status microsoft_notifications(std::string_view body) override {
+    std::lock_guard lock(mu);
+    microsoft_bodies.emplace_back(body);
+    if (body.find("value") == std::string_view::npos)
+      return model::make_error(model::ErrorCode::kMalformedInput, "x");
+    return {};
+  }
   model::Status google_push(std::string_view authorization_header, std::string_view body) override {
     std::lock_guard lock(mu);
     pushes.emplace_back(std::string(authorization_header), std::string(body));
@@ -93,6 +100,7 @@ class FakeSync final : public sync::SyncService {
   model::Id mailbox_user = 0;
   std::vector<model::Id> authorize_users;
   std::vector<std::string> explained;
+  std::vector<std::string> microsoft_bodies;
   std::vector<std::string> session_keys;
   std::vector<Finish> finish_calls;
   std::vector<model::Id> sync_now_users;

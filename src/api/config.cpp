@@ -97,8 +97,10 @@ model::Status apply_file(const std::string& file, ServeConfig& cfg) {
     return where(file, n->source()) + ": " + name + " must be a table ([" + name + "])";
   };
   const toml::table* google = nullptr;
+  const toml::table* microsoft = nullptr;
   const toml::table* sync = nullptr;
   std::string err = sub("google", google);
+  if (err.empty()) err = sub("microsoft", microsoft);
   if (err.empty()) err = sub("sync", sync);
   if (err.empty()) {
     err = TableReader(root, file, "")
@@ -110,7 +112,7 @@ model::Status apply_file(const std::string& file, ServeConfig& cfg) {
               .text("secret_key", cfg.secret_key)
               .text("secret_key_file", cfg.secret_key_file)
               .text("log_level", cfg.log_level)
-              .finish({"google", "sync"});
+              .finish({"google", "microsoft", "sync"});
   }
   if (err.empty()) {
     err = TableReader(*google, file, "google.")
@@ -119,6 +121,14 @@ model::Status apply_file(const std::string& file, ServeConfig& cfg) {
               .text("push_audience", cfg.google.push_audience)
               .text("push_service_account", cfg.google.push_service_account)
               .text("push_topic", cfg.google.push_topic)
+              .finish();
+  }
+  if (err.empty()) {
+    err = TableReader(*microsoft, file, "microsoft.")
+              .text("client_id", cfg.microsoft.client_id)
+              .text("client_secret", cfg.microsoft.client_secret)
+              .text("tenant", cfg.microsoft.tenant)
+              .integer("subscription_minutes", cfg.microsoft.subscription_minutes, 1)
               .finish();
   }
   if (err.empty()) {

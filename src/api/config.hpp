@@ -19,6 +19,15 @@ struct GoogleSettings {
   std::string push_topic;            // projects/<p>/topics/<t> for users.watch
 };
 
+struct MicrosoftSettings {
+  std::string client_id;
+  std::string client_secret;
+  std::string tenant = "organizations";  // or the customer's tenant id
+  // Graph subscription lifetime asked for (Outlook's maximum is 4,230 minutes in the stored docs,
+  // 10,080 in newer sources: PROTOCOLS.md B.4); renewed before it ends.
+  std::int64_t subscription_minutes = 4230;
+};
+
 struct SyncSettings {
   std::int64_t backfill_days = 365;
   std::int64_t poll_interval_s = 600;
@@ -40,6 +49,7 @@ struct ServeConfig {
   std::string secret_key_file;  // default: <folder of db>/secret.key
   std::string log_level = "info";
   GoogleSettings google;
+  MicrosoftSettings microsoft;
   SyncSettings sync;
 };
 

@@ -97,6 +97,7 @@ HandlerResult sync_mailbox(Ctx& ctx);
 HandlerResult delete_mailbox(Ctx& ctx);
 HandlerResult explain_message(Ctx& ctx);
 HandlerResult google_webhook(Ctx& ctx);
+HandlerResult microsoft_webhook(Ctx& ctx);
 HandlerResult healthz(Ctx& ctx);
 HandlerResult metrics_text(Ctx& ctx);
 }  // namespace handlers

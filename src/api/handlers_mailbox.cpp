@@ -135,6 +135,16 @@ HandlerResult explain_message(Ctx& ctx) {
   return json_response(200, result);
 }
 
+HandlerResult microsoft_webhook(Ctx& ctx) {
+  // The subscription handshake: echo the token as text within 10 s, nothing else.
+  if (auto token = ctx.request.param("validationToken")) {
+    return net::Response{200, {{"Content-Type", "text/plain; charset=utf-8"}}, *token};
+  }
+  auto st = ctx.sync.microsoft_notifications(ctx.request.body);
+  if (!st) return st.error();  // kMalformedInput -> 400
+  return net::Response{202, {}, {}};
+}
+
 HandlerResult google_webhook(Ctx& ctx) {
   auto st = ctx.sync.google_push(ctx.request.header("Authorization"), ctx.request.body);
   if (!st) return st.error();  // kAuthExpired -> 401, kMalformedInput -> 400, kTransient -> 503

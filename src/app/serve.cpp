@@ -2,6 +2,7 @@
 // process. Only this folder knows every stage.
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -15,6 +16,7 @@
 #include "net/client.hpp"
 #include "net/server.hpp"
 #include "providers/google/google.hpp"
+#include "providers/microsoft/microsoft.hpp"
 #include "sync/engine.hpp"
 
 namespace hiresync::app {
@@ -63,6 +65,24 @@ providers::google::GoogleConfig google_config(const api::ServeConfig& cfg) {
     if (g.push_topic.empty()) g.push_topic = kSandboxTopic;
   }
   return g;
+}
+
+providers::microsoft::MicrosoftConfig microsoft_config(const api::ServeConfig& cfg) {
+  providers::microsoft::MicrosoftConfig m;
+  m.redirect_uri = cfg.public_url + "/oauth/callback";
+  m.client_id = cfg.microsoft.client_id;
+  m.client_secret = cfg.microsoft.client_secret;
+  m.tenant = cfg.microsoft.tenant;
+  m.subscription_minutes = static_cast<int>(cfg.microsoft.subscription_minutes);
+  if (!cfg.sandbox.empty()) {
+    std::string base = cfg.sandbox;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    m.authority = base;
+    m.graph_base = base;
+    if (m.client_id.empty()) m.client_id = kSandboxClientId;
+    if (m.client_secret.empty()) m.client_secret = kSandboxClientSecret;
+  }
+  return m;
 }
 
 sigset_t stop_signals() {
@@ -135,19 +155,31 @@ int run_serve(const ServeOptions& options, std::ostream& out, std::ostream& err)
   providers::google::PushVerifier google_push(google, *http,
                                               [] { return static_cast<std::int64_t>(std::time(nullptr)); });
 
+  const auto microsoft = microsoft_config(*cfg);
+  auto microsoft_oauth = providers::microsoft::make_oauth_client(microsoft, *http);
+  auto graph = providers::microsoft::make_mail_client(microsoft, *http);
+
   sync::EngineConfig engine_config;
   engine_config.workers = static_cast<int>(cfg->sync.workers);
   engine_config.backfill_days = static_cast<int>(cfg->sync.backfill_days);
   engine_config.poll_interval_s = static_cast<int>(cfg->sync.poll_interval_s);
   engine_config.watch_renew_s = static_cast<int>(cfg->sync.watch_renew_s);
   engine_config.units_per_minute = static_cast<int>(cfg->sync.gmail_units_per_minute);
+  if (const char* point = std::getenv("HIRESYNC_CRASH_POINT"); point != nullptr) {
+    engine_config.crash_point = point;  // crash tests only: see sync::EngineConfig
+    logger.log("warn", std::string("crash point armed: ") + point);
+  }
   sync::EngineDeps deps;
   deps.open_store = open;
   deps.box = &*box;
   deps.metrics = &metrics;
   deps.log = [&logger](const char* level, const std::string& message) { logger.log(level, message); };
+  constexpr auto kGraphBudget = providers::microsoft::kMailboxBudget;
+  deps.providers["microsoft"] = sync::ProviderClients{
+      microsoft_oauth.get(), graph.get(),           nullptr, "", cfg->public_url + "/webhooks/microsoft",
+      kGraphBudget.units,    kGraphBudget.window_ms};
   deps.providers["google"] =
-      sync::ProviderClients{google_oauth.get(), gmail.get(), &google_push, google.push_topic};
+      sync::ProviderClients{google_oauth.get(), gmail.get(), &google_push, google.push_topic, "", 0, 61000};
   sync::Engine engine(engine_config, std::move(deps));
 
   api::ApiConfig api_config;

@@ -211,4 +211,14 @@ model::Result<std::string> SecretBox::open(std::string_view sealed, std::string_
   return out;
 }
 
+std::string SecretBox::mac(std::string_view message) const {
+  std::array<unsigned char, crypto_auth_KEYBYTES> subkey{};
+  crypto_kdf_derive_from_key(subkey.data(), subkey.size(), 1, "hs-mac01",
+                             reinterpret_cast<const unsigned char*>(key_.data()));
+  std::array<unsigned char, crypto_auth_BYTES> out{};
+  crypto_auth(out.data(), reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+              subkey.data());
+  return std::string(reinterpret_cast<const char*>(out.data()), out.size());
+}
+
 }  // namespace hiresync::crypto

@@ -26,6 +26,9 @@ class SecretBox {
   // kMalformedInput when the ciphertext is damaged, was sealed with another key or another
   // `associated` value.
   model::Result<std::string> open(std::string_view sealed, std::string_view associated) const;
+  // A MAC of `message` (HMAC-SHA-512-256 under a subkey derived from the key for this purpose):
+  // secrets we hand out and must recognize later without storing them (Graph's clientState).
+  std::string mac(std::string_view message) const;
 
  private:
   std::string key_;

@@ -56,6 +56,18 @@ TEST(SecretBox, OpenRejectsOtherRowOtherKeyAndDamage) {
   EXPECT_EQ(box->open("short", "mailbox:1").error().code, model::ErrorCode::kMalformedInput);
 }
 
+TEST(SecretBox, MacIsStablePerKeyAndMessageAndNeverTheKeyItself) {
+  auto box = SecretBox::from_key(kKey);
+  auto other = SecretBox::from_key(std::string(32, 'o'));
+  ASSERT_TRUE(box.ok() && other.ok());
+  const std::string a = box->mac("graph-client-state:42");
+  EXPECT_EQ(a.size(), 32U);
+  EXPECT_EQ(a, box->mac("graph-client-state:42"));
+  EXPECT_NE(a, box->mac("graph-client-state:43"));
+  EXPECT_NE(a, other->mac("graph-client-state:42"));
+  EXPECT_EQ(a.find(kKey), std::string::npos);
+}
+
 TEST(SecretBox, FromKeyNeedsExactly32Bytes) {
   EXPECT_EQ(SecretBox::from_key("short").error().code, model::ErrorCode::kInvalidArgument);
 }

@@ -159,7 +159,8 @@ model::Result<AuthorizeOutcome> Engine::finish_authorize(std::string_view sessio
     }
     return mb.error();
   }
-  budget_for(mb->id)->spend(c->mail->cost(providers::MailClient::Call::kProfile));  // the profile read above
+  budget_for(mb->id, *c)
+      ->spend(c->mail->cost(providers::MailClient::Call::kProfile));  // the profile read above
   (void)store.audit("user:" + std::to_string(user->id), "mailbox.authorize",
                     "mailbox:" + std::to_string(mb->id), pending->provider);
   outcome.connected = true;

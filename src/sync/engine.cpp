@@ -5,6 +5,7 @@
 
 #include "ingest/candidates.hpp"
 #include "model/problems.hpp"
+#include "net/http.hpp"
 #include "sync/mailbox_run.hpp"
 
 namespace hiresync::sync {
@@ -29,7 +30,7 @@ bool is_syncing_state(const std::string& state) {
 }  // namespace
 
 Engine::Engine(EngineConfig config, EngineDeps deps)
-    : config_(config), deps_(std::move(deps)), vault_(*deps_.box) {
+    : config_(std::move(config)), deps_(std::move(deps)), vault_(*deps_.box) {
   if (!deps_.now_ms) deps_.now_ms = system_now_ms;
   if (!deps_.log) deps_.log = [](const char*, const std::string&) {};
   auto& m = *deps_.metrics;
@@ -153,12 +154,20 @@ const ProviderClients* Engine::clients(const std::string& provider) const {
   return &it->second;
 }
 
-std::shared_ptr<QuotaBudget> Engine::budget_for(model::Id mailbox_id) {
+std::string Engine::client_state_for(model::Id mailbox_id) const {
+  const std::string id = std::to_string(mailbox_id);
+  return id + "." + net::base64url_encode(deps_.box->mac("graph-client-state:" + id));
+}
+
+std::shared_ptr<QuotaBudget> Engine::budget_for(model::Id mailbox_id, const ProviderClients& provider) {
   std::lock_guard lock(mu_);
   auto& b = budgets_[mailbox_id];
-  // The provider counts a call when it arrives, a little after we count it; a window one second
-  // longer than its minute keeps the two from disagreeing at the edge.
-  if (!b) b = std::make_shared<QuotaBudget>(config_.units_per_minute, 61000, deps_.now_ms);
+  // The provider counts a call when it arrives, a little after we count it; Gmail's window is one
+  // second longer than its minute so the two do not disagree at the edge.
+  if (!b) {
+    const std::int64_t units = provider.budget_units > 0 ? provider.budget_units : config_.units_per_minute;
+    b = std::make_shared<QuotaBudget>(units, provider.budget_window_ms, deps_.now_ms);
+  }
   return b;
 }
 
@@ -207,11 +216,30 @@ bool Engine::run_mailbox(store::Store& store, model::Id mailbox_id) {
     finish_run(store, *mb, index.error());
     return false;
   }
-  auto budget = budget_for(mb->id);
-  MailboxRun run(RunContext{store, *mb, *contract, *index, *provider->oauth, *provider->mail,
-                            provider->push_topic, *budget, vault_, *deps_.metrics, stopping_, deps_.now_ms,
-                            config_.backfill_days, config_.watch_renew_s, config_.addresses_per_query});
+  auto budget = budget_for(mb->id, *provider);
+  providers::WatchRequest watch;
+  watch.topic = provider->push_topic;
+  watch.notification_url = provider->notification_url;
+  if (!watch.notification_url.empty()) watch.client_state = client_state_for(mb->id);
+  bool force_watch = false;
+  bool drop_watch_state = false;
+  {
+    std::lock_guard lock(mu_);
+    auto& slot = slots_[mb->id];
+    force_watch = std::exchange(slot.renew_watch, false);
+    drop_watch_state = std::exchange(slot.drop_watch_state, false);
+  }
+  MailboxRun run(RunContext{store, *mb, *contract, *index, *provider->oauth, *provider->mail, watch, *budget,
+                            vault_, *deps_.metrics, stopping_, deps_.now_ms, config_.backfill_days,
+                            config_.watch_renew_s, config_.addresses_per_query, force_watch, drop_watch_state,
+                            config_.crash_point});
   const Status outcome = run.execute();
+  if (!outcome && (force_watch || drop_watch_state)) {  // not done yet: the next run must still do it
+    std::lock_guard lock(mu_);
+    auto& slot = slots_[mb->id];
+    slot.renew_watch = slot.renew_watch || force_watch;
+    slot.drop_watch_state = slot.drop_watch_state || drop_watch_state;
+  }
   if (stopping_ && !outcome) return false;  // interrupted by shutdown: the next start resumes
   auto fresh = store.get_mailbox(mailbox_id);
   finish_run(store, fresh ? *fresh : *mb, outcome);

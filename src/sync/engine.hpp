@@ -50,6 +50,10 @@ struct EngineConfig {
   std::int64_t backoff_base_ms = 1000;
   std::int64_t backoff_cap_ms = 300000;
   int addresses_per_query = 8;  // candidate addresses per provider search
+  // Fault injection for crash tests (empty in production): the run ends the process, as SIGKILL
+  // would, at this point: "refresh_response" (a refresh answered, nothing stored yet) or
+  // "refresh_stored" (the rotated tokens stored, not used yet).
+  std::string crash_point;
 };
 
 // One provider's clients. Pointers are borrowed and must outlive the engine.
@@ -57,7 +61,12 @@ struct ProviderClients {
   providers::OAuthClient* oauth = nullptr;
   providers::MailClient* mail = nullptr;
   providers::google::PushVerifier* google_push = nullptr;
-  std::string push_topic;  // Gmail watch topic; empty: no watch (the poll still runs)
+  std::string push_topic;        // Gmail watch topic
+  std::string notification_url;  // Graph subscriptions' webhook (ours)
+  // The provider's per-mailbox budget: units per window. 0 units: EngineConfig::units_per_minute
+  // per 61 s (Gmail's per-minute quota with a second of margin).
+  std::int64_t budget_units = 0;
+  std::int64_t budget_window_ms = 61000;
 };
 
 struct EngineDeps {
@@ -97,6 +106,7 @@ class Engine final : public SyncService {
   model::Result<Explanation> explain(const model::User& user, std::string_view provider_message_id,
                                      std::string_view raw) override;
   model::Status google_push(std::string_view authorization_header, std::string_view body) override;
+  model::Status microsoft_notifications(std::string_view body) override;
   void contract_settings_changed(model::Id contract_id) override;
   void candidate_added(model::Id contract_id, model::Id member_id) override;
 
@@ -115,8 +125,10 @@ class Engine final : public SyncService {
   struct MailboxSlot {
     bool running = false;
     bool rerun = false;
-    int failures = 0;       // consecutive failed runs (backoff)
-    bool followup = false;  // a push arrived: check once more shortly after the next run
+    int failures = 0;               // consecutive failed runs (backoff)
+    bool followup = false;          // a push arrived: check once more shortly after the next run
+    bool renew_watch = false;       // Graph asked for the subscriptions to be renewed
+    bool drop_watch_state = false;  // Graph removed them: create new ones
   };
   struct Due {
     std::int64_t at_ms;
@@ -132,7 +144,10 @@ class Engine final : public SyncService {
   // After a run: the next due time from the outcome; records the state.
   void finish_run(store::Store& store, const store::Mailbox& mailbox, const model::Status& outcome);
   const ProviderClients* clients(const std::string& provider) const;
-  std::shared_ptr<QuotaBudget> budget_for(model::Id mailbox_id);
+  std::shared_ptr<QuotaBudget> budget_for(model::Id mailbox_id, const ProviderClients& provider);
+  // The clientState of a mailbox's Graph subscriptions: "<mailbox id>.<MAC>", recognized without
+  // storing it, and different for every mailbox and every secret key.
+  std::string client_state_for(model::Id mailbox_id) const;
   std::int64_t now_ms() const { return deps_.now_ms(); }
   // A store for a call from an API thread, borrowed from a small pool (opening SQLite and checking
   // migrations on every status request would cost more than the request) and returned when the

@@ -1,6 +1,7 @@
 #include "sync/mailbox_run.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 
 #include "mime/mime.hpp"
@@ -39,6 +40,10 @@ ingest::MailboxScope scope_of(const store::Mailbox& mb, const model::Contract& c
 
 }  // namespace
 
+void MailboxRun::crash_if(std::string_view point) const {
+  if (!ctx_.crash_point.empty() && ctx_.crash_point == point) std::_Exit(137);  // as SIGKILL: no cleanup
+}
+
 MailboxRun::MailboxRun(RunContext ctx)
     : ctx_(std::move(ctx)), ingestor_(ctx_.store, *ctx_.index, scope_of(ctx_.mailbox, ctx_.contract)) {}
 
@@ -74,6 +79,7 @@ Status MailboxRun::refresh_tokens() {
   ctx_.metrics.increment("hiresync_token_refreshes_total",
                          {{"provider", ctx_.mailbox.provider}, {"outcome", fresh ? "ok" : "error"}});
   if (!fresh) return fresh.error();
+  crash_if("refresh_response");
   if (fresh->refresh_token.empty()) fresh->refresh_token = tokens_.refresh_token;  // Google: not rotated
   // Stored before use: a provider that rotates refresh tokens has already invalidated the old one.
   if (auto st = ctx_.store.save_tokens(ctx_.mailbox.id,
@@ -81,6 +87,7 @@ Status MailboxRun::refresh_tokens() {
       !st) {
     return st;
   }
+  crash_if("refresh_stored");
   tokens_ = *fresh;
   refreshed_ = true;
   return Status();
@@ -262,12 +269,15 @@ Status MailboxRun::incremental() {
 }
 
 Status MailboxRun::renew_watch() {
-  if (ctx_.push_topic.empty()) return Status();
+  if (ctx_.watch.topic.empty() && ctx_.watch.notification_url.empty()) return Status();
   const std::int64_t now_s = ctx_.now_ms() / 1000;
+  if (ctx_.drop_watch_state) cursor_.watch_state.clear();
   const bool expiring = cursor_.watch_expires_ms / 1000 - now_s < 86400;
-  if (!expiring && now_s - cursor_.watch_renewed_at_s < ctx_.watch_renew_s) return Status();
-  providers::WatchRequest request;
-  request.topic = ctx_.push_topic;
+  if (!ctx_.force_watch && !ctx_.drop_watch_state && !expiring &&
+      now_s - cursor_.watch_renewed_at_s < ctx_.watch_renew_s) {
+    return Status();
+  }
+  providers::WatchRequest request = ctx_.watch;
   request.state = cursor_.watch_state;
   auto watch = call<providers::WatchResult>(
       MailClient::Call::kWatch, "watch", [&](const std::string& t) { return ctx_.mail.watch(t, request); });
@@ -320,6 +330,12 @@ Status MailboxRun::handle_page(const std::vector<providers::MessageRef>& refs,
       continue;
     }
     p.incoming.headers = std::move(*headers);
+    if (ctx_.mail.thread_id_is_fallback()) {
+      const auto& h = p.incoming.headers;
+      if (!h.message_id.empty() || !h.in_reply_to.empty() || !h.references.empty()) {
+        p.incoming.provider_thread_id.clear();
+      }
+    }
     p.assessed = ingestor_.assess(p.incoming.headers);
     if (p.assessed.reason == model::Reason::kMatched) {
       auto stored = ctx_.store.find_message(ctx_.mailbox.id, ref.id);

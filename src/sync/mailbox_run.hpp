@@ -47,7 +47,7 @@ struct RunContext {
   std::shared_ptr<const match::CandidateIndex> index;
   providers::OAuthClient& oauth;
   providers::MailClient& mail;
-  std::string push_topic;
+  providers::WatchRequest watch;  // topic or webhook and client state; state comes from the cursor
   QuotaBudget& budget;
   const TokenVault& vault;
   metrics::Registry& metrics;
@@ -56,6 +56,9 @@ struct RunContext {
   int backfill_days = 365;
   int watch_renew_s = 86400;
   int addresses_per_query = 8;
+  bool force_watch = false;       // renew the watch now (Graph reauthorizationRequired)
+  bool drop_watch_state = false;  // the provider dropped it: create a new one
+  std::string crash_point;        // EngineConfig::crash_point
 };
 
 class MailboxRun {
@@ -96,6 +99,8 @@ class MailboxRun {
   providers::SearchQuery query_for(const std::vector<std::string>& addresses, std::size_t from,
                                    std::int64_t after_s) const;
   model::Status save_state(const std::string& state);
+  // Ends the process at a named crash point when the engine was configured to (crash tests).
+  void crash_if(std::string_view point) const;
 
   RunContext ctx_;
   ingest::Ingestor ingestor_;

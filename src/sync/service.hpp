@@ -95,6 +95,14 @@ class SyncService {
   // is success (acknowledged, nothing to do), so Pub/Sub stops redelivering.
   virtual model::Status google_push(std::string_view authorization_header, std::string_view body) = 0;
 
+  // Microsoft Graph change and lifecycle notifications: the body of POST /webhooks/microsoft after
+  // the validation handshake (which the API answers itself). Each notification's clientState is
+  // checked in constant time against its mailbox's; a matching change enqueues a sync, a lifecycle
+  // event renews or recreates the subscriptions (reauthorizationRequired, subscriptionRemoved) or
+  // catches up (missed). Notifications that do not check out are dropped and counted; the batch is
+  // still acknowledged. kMalformedInput for a body that is not a notification batch (answer 400).
+  virtual model::Status microsoft_notifications(std::string_view body) = 0;
+
   // The contract's settings changed (provider switched or turned off): mailboxes move to
   // `disabled` or back. Idempotent.
   virtual void contract_settings_changed(model::Id contract_id) = 0;
