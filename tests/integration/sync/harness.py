@@ -112,8 +112,9 @@ class Stack:
         except OSError:
             return False
 
-    def start_server(self):
+    def start_server(self, extra_env=None):
         env = dict(os.environ)
+        env.update(extra_env or {})
         env["HIRESYNC_OPERATOR_TOKEN"] = OPERATOR
         env.pop("HIRESYNC_SECRET_KEY", None)
         args = [HIRESYNC, "serve", "--listen", f"127.0.0.1:{self.port}", "--db", self.db,
@@ -160,10 +161,10 @@ class Stack:
         status, parsed, _ = http(method, self.sandbox_base + path, body)
         return status, parsed
 
-    def add_account(self, address, consent="granted", mailbox=True):
+    def add_account(self, address, consent="granted", mailbox=True, provider="google", hosting="cloud"):
         status, body = self.ctl("POST", "/control/accounts",
-                                {"provider": "google", "address": address, "mailbox": mailbox,
-                                 "consent": consent, "hosting": "cloud"})
+                                {"provider": provider, "address": address, "mailbox": mailbox,
+                                 "consent": consent, "hosting": hosting})
         assert status in (200, 201), (status, body)
 
     def deliver(self, address, raw, folder="inbox", internal_date_ms=None):

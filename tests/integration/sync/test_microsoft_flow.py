@@ -1,0 +1,159 @@
+"""Issue 4: the Microsoft 365 path through the HTTP API only (real serve + sandbox)."""
+import signal
+import time
+import unittest
+import urllib.parse
+
+from harness import StackTest, World, message, wait_until
+
+
+class MicrosoftFlow(StackTest):
+    def live_world(self):
+        world = World(self.stack, provider="microsoft")
+        self.stack.add_account(world.recruiter, provider="microsoft")
+        s, location = world.authorize()
+        self.assertIn("result=connected", location)
+        world.wait_live()
+        return world
+
+    def test_inbound_reply_and_internal_mail_give_two_messages_in_one_private_thread(self):
+        st = self.stack
+        world = self.live_world()
+        cand = world.candidate_email
+        t0 = time.monotonic()
+        st.deliver(world.recruiter, message(f"Ann Lee <{cand}>", world.recruiter, "Backend role",
+                                            "ms-in-1@candidates.example", "Interested."))
+        st.deliver(world.recruiter, message(world.recruiter, f"Ann Lee <{cand}>", "Re: Backend role",
+                                            "ms-out-1@acme.example", "Let's talk.",
+                                            in_reply_to="ms-in-1@candidates.example"), folder="sent")
+        st.deliver(world.recruiter, message("bob@acme.example", world.recruiter, "Lunch?", "ms-lunch@acme.example"))
+        wait_until(lambda: len(world.message_ids()) >= 2, timeout=2.0, what="both candidate messages within 2 s")
+        self.assertLess(time.monotonic() - t0, 2.0)
+        time.sleep(0.5)
+        s, threads = world.threads()
+        self.assertEqual(len(threads), 1, threads)
+        msgs = threads[0]["messages"]
+        self.assertEqual(sorted(m["subject"] for m in msgs), ["Backend role", "Re: Backend role"])
+        self.assertEqual({m["direction"] for m in msgs}, {"inbound", "outbound"})
+        self.assertTrue(all(m["visibility"] == "private" for m in msgs))
+        self.assertEqual(world.threads(world.second)[1], [])
+        s, mb = world.mailbox()
+        self.assertEqual((mb["provider"], mb["status"], mb["error"]), ("microsoft", "live", None))
+
+    def outcome(self, world, **account):
+        self.stack.add_account(world.recruiter, provider="microsoft", **account)
+        s, location = world.authorize()
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(location).query)
+        s, mb = world.mailbox()
+        self.assertEqual(s, 200, mb)
+        self.assertEqual(mb["status"], "needs_reauth", mb)
+        self.assertEqual(query.get("code"), [mb["error"]["code"]], location)
+        self.assertTrue(mb["error"]["message"] and mb["error"]["remedy"], mb)
+        return mb["error"]
+
+    def test_each_tenant_failure_has_its_own_code_message_and_remedy(self):
+        st = self.stack
+        cases = [({"consent": "admin_required"}, "admin_consent_required"),
+                 ({"consent": "not_assigned"}, "not_assigned"),
+                 ({"hosting": "on_premises"}, "mailbox_on_premises")]
+        seen = {}
+        for i, (account, code) in enumerate(cases):
+            world = World(st, provider="microsoft", domain=f"ms{i}.example")
+            error = self.outcome(world, **account)
+            self.assertEqual(error["code"], code)
+            seen[code] = error["message"]
+        self.assertEqual(len(set(seen.values())), len(cases))
+        google = World(st, provider="google", domain="gchose.example")
+        s, body = st.api("POST", "/api/me/mailbox/authorize", {"provider": "microsoft"}, google.admin)
+        self.assertEqual((s, body["error"]["code"]), (422, "wrong_provider"), body)
+
+
+class MicrosoftFaults(StackTest):
+    sync_config = {"poll_interval_s": 2}
+
+    def live_world(self):
+        world = World(self.stack, provider="microsoft")
+        self.stack.add_account(world.recruiter, provider="microsoft")
+        world.authorize()
+        world.wait_live()
+        return world
+
+    def deliver(self, world, tag):
+        st = self.stack
+        st.deliver(world.recruiter, message(f"x-{tag}@noise.example", world.recruiter, f"noise {tag}",
+                                            f"noise-{tag}@noise.example"))
+        st.deliver(world.recruiter, message(world.candidate_email, world.recruiter, f"cand {tag}",
+                                            f"cand-{tag}@c.example"))
+        return f"cand {tag}"
+
+    def assert_exactly(self, world, subjects, timeout=20):
+        wait_until(lambda: world.message_ids() == sorted(subjects), timeout=timeout, what=f"exactly {subjects}")
+        time.sleep(0.3)
+        self.assertEqual(world.message_ids(), sorted(subjects))
+
+    def test_throttling_5xx_and_an_evicted_delta_token(self):
+        world = self.live_world()
+        st = self.stack
+        expected = [self.deliver(world, "a")]
+        self.assert_exactly(world, expected)
+        st.fault(account=world.recruiter, status=429, count=2, retry_after=1)
+        expected.append(self.deliver(world, "b"))
+        self.assert_exactly(world, expected)
+        st.fault(account=world.recruiter, status=503, count=2)
+        expected.append(self.deliver(world, "c"))
+        self.assert_exactly(world, expected)
+        s, _ = st.ctl("POST", f"/control/accounts/{world.recruiter}/expire-delta")
+        self.assertIn(s, (200, 204))
+        expected.append(self.deliver(world, "d"))
+        self.assert_exactly(world, expected)
+
+    def check_rotation_interrupted(self, point):
+        world = self.live_world()
+        st = self.stack
+        expected = [self.deliver(world, "a")]
+        self.assert_exactly(world, expected)
+        # The next refresh (forced by expiring the access tokens) ends the process at `point`, as a
+        # SIGKILL between Entra's token response and the next Graph call would.
+        st.kill_server(signal.SIGTERM)
+        st.start_server({"HIRESYNC_CRASH_POINT": point})
+        st.ctl("POST", f"/control/accounts/{world.recruiter}/expire-tokens")
+        expected.append(self.deliver(world, point))
+        self.assertEqual(st.server.wait(timeout=20), 137)
+        tokens_before = st.stats(world.recruiter)["endpoints"]["token"]
+        st.start_server()
+        world.admin = st.login(world.recruiter)
+        self.assert_exactly(world, expected)
+        self.assertEqual(world.wait_live()["error"], None)
+        refreshes = st.stats(world.recruiter)["endpoints"]["token"] - tokens_before
+        # Before the store: the previous refresh token is used once more (within the grace period).
+        # After it: the stored access token is still good, so no refresh at all.
+        self.assertEqual(refreshes, 1 if point == "refresh_response" else 0)
+
+    def test_rotation_interrupted_before_the_new_refresh_token_is_stored(self):
+        # The stored (previous) refresh token still works within Entra's grace period.
+        self.check_rotation_interrupted("refresh_response")
+
+    def test_rotation_interrupted_after_the_new_refresh_token_is_stored(self):
+        self.check_rotation_interrupted("refresh_stored")
+
+    def test_lifecycle_events_and_duplicate_or_missed_notifications(self):
+        world = self.live_world()
+        st = self.stack
+        expected = []
+        for event in ("reauthorizationRequired", "subscriptionRemoved", "missed"):
+            s, body = st.ctl("POST", f"/control/accounts/{world.recruiter}/lifecycle", {"event": event})
+            self.assertIn(s, (200, 204), body)
+            expected.append(self.deliver(world, event))
+            self.assert_exactly(world, expected)
+        st.fault(account=world.recruiter, push="duplicate", count=2)
+        expected.append(self.deliver(world, "dup"))
+        self.assert_exactly(world, expected)
+        st.fault(account=world.recruiter, push="drop", count=2)
+        expected.append(self.deliver(world, "drop"))
+        self.assert_exactly(world, expected)
+        stats = st.stats(world.recruiter)["endpoints"]
+        self.assertGreaterEqual(stats.get("subscriptions.create", 0) + stats.get("subscriptions.renew", 0), 2, stats)
+
+
+if __name__ == "__main__":
+    unittest.main()
