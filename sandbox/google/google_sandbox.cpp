@@ -221,57 +221,32 @@ net::Response GoogleSandbox::deliver_bulk(const std::string& address, const nloh
 }
 
 net::Response GoogleSandbox::add_fault(const std::string& address, const nlohmann::json& body) {
-  const int count =
-      body.contains("count") && body["count"].is_number_integer() ? body["count"].get<int>() : 1;
+  const int count = fault_count(body);
   if (body.contains("push")) {
     const std::string kind = body["push"].is_string() ? body["push"].get<std::string>() : "";
-    const std::int64_t delay = body.contains("delay_ms") && body["delay_ms"].is_number_integer()
-                                   ? body["delay_ms"].get<std::int64_t>()
-                                   : 0;
-    PushFault fault = PushFault::kDrop;
-    if (kind == "duplicate")
-      fault = PushFault::kDuplicate;
-    else if (kind == "delay")
-      fault = PushFault::kDelay;
-    else if (kind != "drop")
-      return bad_request("push must be drop, duplicate or delay");
+    const std::int64_t delay = fault_delay_ms(body);
+    const auto fault = push_fault_kind<PushFault>(kind);
+    if (!fault) return bad_request("push must be drop, duplicate or delay");
     if (!has_account(address)) return unknown_account(address);
-    push_->add_fault(address, fault, count, delay);
+    push_->add_fault(address, *fault, count, delay);
     return ok_json({{"account", address}, {"push", kind}, {"count", count}, {"delay_ms", delay}});
   }
   if (!body.contains("status") || !body["status"].is_number_integer())
     return bad_request("status or push is required");
   ApiFault f;
-  f.status = body["status"].get<int>();
-  f.remaining = count;
-  if (f.status < 400 || f.status > 599) return bad_request("status must be 4xx or 5xx");
-  if (body.contains("retry_after") && body["retry_after"].is_number_integer()) {
-    f.retry_after_s = body["retry_after"].get<int>();
-  }
-  if (body.contains("endpoint") && body["endpoint"].is_string())
-    f.endpoint = body["endpoint"].get<std::string>();
-  if (body.contains("reason") && body["reason"].is_string()) f.reason = body["reason"].get<std::string>();
-  if (body.contains("message") && body["message"].is_string()) f.message = body["message"].get<std::string>();
+  if (const std::string bad = read_api_fault(body, f); !bad.empty()) return bad_request(bad);
   const std::lock_guard lock(mu_);
   const auto it = accounts_.find(address);
   if (it == accounts_.end()) return unknown_account(address);
-  if (count > 0) it->second.faults.push_back(f);
+  it->second.faults.add(f);
   return ok_json({{"account", address}, {"status", f.status}, {"count", count}});
 }
 
-std::optional<GoogleSandbox::ApiFault> GoogleSandbox::take_fault(const std::string& account,
-                                                                 const std::string& path) {
+std::optional<ApiFault> GoogleSandbox::take_fault(const std::string& account, const std::string& path) {
   const std::lock_guard lock(mu_);
   const auto it = accounts_.find(account);
   if (it == accounts_.end()) return std::nullopt;
-  auto& faults = it->second.faults;
-  for (auto f = faults.begin(); f != faults.end(); ++f) {
-    if (!f->endpoint.empty() && path.find(f->endpoint) == std::string::npos) continue;
-    ApiFault taken = *f;
-    if (--f->remaining <= 0) faults.erase(f);
-    return taken;
-  }
-  return std::nullopt;
+  return it->second.faults.take(path);
 }
 
 net::Response GoogleSandbox::expire_tokens(const std::string& address) {

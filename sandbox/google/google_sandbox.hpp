@@ -11,7 +11,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -19,6 +18,7 @@
 
 #include "net/client.hpp"
 #include "sandbox/clock.hpp"
+#include "sandbox/faults.hpp"
 #include "sandbox/google/account.hpp"
 #include "sandbox/google/jwt.hpp"
 #include "sandbox/google/mailbox.hpp"
@@ -64,14 +64,6 @@ class GoogleSandbox final : public ProviderSandbox {
   OAuthServer& oauth() { return *oauth_; }
 
  private:
-  struct ApiFault {
-    int status = 500;
-    int remaining = 0;
-    int retry_after_s = -1;
-    std::string endpoint;  // substring of the path; empty: any
-    std::string reason;    // overrides the default reason for the status (e.g. "domainPolicy")
-    std::string message;   // overrides the default message (with reason)
-  };
   struct Watch {
     bool active = false;
     std::vector<std::string> label_ids;
@@ -81,7 +73,7 @@ class GoogleSandbox final : public ProviderSandbox {
   struct Account {
     AccountSettings settings;
     std::unique_ptr<Mailbox> mailbox;
-    std::deque<ApiFault> faults;
+    FaultQueue faults;
     Watch watch;
   };
   struct Stats {

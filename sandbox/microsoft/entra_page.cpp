@@ -1,18 +1,12 @@
 // The consent page of the Entra authorize endpoint (EntraServer::consent_page). Everything placed
 // in the page is HTML-escaped.
+#include "sandbox/consent_page.hpp"
 #include "sandbox/microsoft/entra.hpp"
 
 namespace hiresync::sandbox::microsoft {
 
 net::Response EntraServer::consent_page(const std::string& request_id, const std::string& tenant,
                                         const Pending& p) {
-  std::string scopes;
-  std::size_t pos = 0;
-  while (pos < p.scope.size()) {
-    const std::size_t end = std::min(p.scope.find(' ', pos), p.scope.size());
-    if (end > pos) scopes += "<li><code>" + net::html_escape(p.scope.substr(pos, end - pos)) + "</code></li>";
-    pos = end + 1;
-  }
   const std::string account = p.login_hint.empty() ? "your account" : net::html_escape(p.login_hint);
   std::string html =
       "<!doctype html><html><head><meta charset=\"utf-8\"><title>Permissions requested - Microsoft "
@@ -20,15 +14,9 @@ net::Response EntraServer::consent_page(const std::string& request_id, const std
       "auto}button{margin-right:"
       "1em}</style></head><body><h1>Permissions requested</h1><p>HireSync (sandbox) wants to access "
       "<strong id=\"account-name\">" +
-      account + "</strong></p><p>This app would like to:</p><ul id=\"scopes\">" + scopes +
+      account + "</strong></p><p>This app would like to:</p><ul id=\"scopes\">" + scope_items_html(p.scope) +
       "</ul><form method=\"post\" action=\"/" + net::html_escape(net::url_encode(tenant)) +
-      "/oauth2/v2.0/authorize/decision\"><input type=\"hidden\" name=\"request_id\" value=\"" +
-      net::html_escape(request_id) + "\"><p><label>Account <input type=\"email\" name=\"account\" value=\"" +
-      net::html_escape(p.login_hint) +
-      "\" required></label></p>"
-      "<button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button>"
-      "<button type=\"submit\" name=\"decision\" value=\"allow\">Accept</button>"
-      "</form></body></html>";
+      "/oauth2/v2.0/authorize/decision\">" + consent_form_end_html(request_id, p.login_hint, "Accept");
   return net::Response::html(200, std::move(html));
 }
 

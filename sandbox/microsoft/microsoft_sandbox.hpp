@@ -21,6 +21,7 @@
 
 #include "net/client.hpp"
 #include "sandbox/clock.hpp"
+#include "sandbox/faults.hpp"
 #include "sandbox/google/quota.hpp"
 #include "sandbox/microsoft/account.hpp"
 #include "sandbox/microsoft/entra.hpp"
@@ -68,16 +69,10 @@ class MicrosoftSandbox final : public ProviderSandbox {
   google::ConcurrencyLimiter& concurrency() { return concurrency_; }  // tests hold slots
 
  private:
-  struct ApiFault {
-    int status = 500;
-    int remaining = 0;
-    int retry_after_s = -1;
-    std::string endpoint, code, message;
-  };
   struct Account {
     AccountSettings settings;
     std::unique_ptr<GraphMailbox> mailbox;
-    std::deque<ApiFault> faults;
+    FaultQueue faults;
     std::deque<std::int64_t> requests;  // admitted request times in the last 10 minutes
   };
   struct Stats {

@@ -10,6 +10,11 @@
 namespace hiresync::providers {
 namespace {
 
+constexpr std::chrono::milliseconds kOAuthTimeout{30000};
+// When a token response omits expires_in (RFC 6749 makes it optional), assume the usual hour of
+// Google and Entra.
+constexpr std::int64_t kDefaultExpiresIn = 3600;
+
 // Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil).
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
   y -= m <= 2 ? 1 : 0;
@@ -141,6 +146,53 @@ model::Result<net::ClientResponse> send(net::HttpClient& http, const net::Client
   if (!response) return map(0, response.error().detail, "", context);
   if (response->status >= 200 && response->status < 300) return std::move(response).value();
   return map(response->status, response->body, response->header("Retry-After"), context);
+}
+
+std::string join_scopes(const std::vector<std::string>& scopes) {
+  std::string out;
+  for (const auto& scope : scopes) {
+    if (!out.empty()) out += ' ';
+    out += scope;
+  }
+  return out;
+}
+
+net::ClientRequest form_post(const std::string& url, const net::Fields& form) {
+  net::ClientRequest request;
+  request.method = "POST";
+  request.url = url;
+  request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
+  request.body = net::encode_query(form);
+  request.timeout = kOAuthTimeout;
+  return request;
+}
+
+model::Result<Tokens> parse_token_response(std::string_view body, std::int64_t now_s,
+                                           std::string_view where) {
+  auto json = parse_json(body);
+  if (!json || !json->is_object()) {
+    return model::make_error(model::ErrorCode::kMalformedInput,
+                             std::string(where) + "token response is not a JSON object");
+  }
+  Tokens tokens;
+  tokens.access_token = json_string(*json, "access_token");
+  if (tokens.access_token.empty()) {
+    return model::make_error(model::ErrorCode::kMalformedInput,
+                             std::string(where) + "token response without access_token");
+  }
+  tokens.refresh_token = json_string(*json, "refresh_token");
+  tokens.scope = json_string(*json, "scope");
+  tokens.expires_at = now_s + json_int(*json, "expires_in").value_or(kDefaultExpiresIn);
+  return tokens;
+}
+
+model::Result<Tokens> request_tokens(net::HttpClient& http, const std::string& url, const net::Fields& form,
+                                     ErrorMapper map, std::string_view provider, std::string_view context,
+                                     std::int64_t now_s) {
+  auto response = send(http, form_post(url, form), map, context);
+  if (!response) return response.error();
+  return parse_token_response(response->body, now_s,
+                              std::string(provider) + " " + std::string(context) + ": ");
 }
 
 }  // namespace hiresync::providers

@@ -1,7 +1,8 @@
 // Provider-neutral helpers every connector uses (google/, microsoft/): JSON reading that never
-// throws, Retry-After parsing, and one `send` that turns a transport failure or a non-2xx status
-// into the connector's classified Error. Transport only: no provider semantics here; each
-// connector keeps its own map_error and passes it in.
+// throws, Retry-After parsing, one `send` that turns a transport failure or a non-2xx status
+// into the connector's classified Error, and the OAuth 2.0 code-flow plumbing (scope list, form
+// POST, RFC 6749 token response). Transport only: no provider semantics here; each connector keeps
+// its own map_error, authorize URL and error mapping and passes them in.
 #pragma once
 
 #include <cstdint>
@@ -9,9 +10,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "model/result.hpp"
 #include "net/client.hpp"
+#include "net/http.hpp"
+#include "providers/provider.hpp"
 
 namespace hiresync::providers {
 
@@ -47,5 +51,28 @@ using ErrorMapper = model::Error (*)(int status, std::string_view body, std::str
 // Thread-safe when `http` is.
 model::Result<net::ClientResponse> send(net::HttpClient& http, const net::ClientRequest& request,
                                         ErrorMapper map, std::string_view context);
+
+// --- OAuth 2.0 code flow (RFC 6749) -------------------------------------------------------------
+
+// The scopes as one space-separated `scope` parameter value. Pure.
+std::string join_scopes(const std::vector<std::string>& scopes);
+
+// A form POST to an OAuth endpoint: `form` as an application/x-www-form-urlencoded body, Accept:
+// application/json, a 30 s timeout. Pure.
+net::ClientRequest form_post(const std::string& url, const net::Fields& form);
+
+// Reads an RFC 6749 §5.1 token response: access_token (required), refresh_token and scope (""
+// when absent), expires_at = now_s + expires_in (3600 when absent). kMalformedInput, with the
+// detail prefixed by `where` (e.g. "google token: "), when the body is not a JSON object or has no
+// access_token. Pure; never throws.
+model::Result<Tokens> parse_token_response(std::string_view body, std::int64_t now_s, std::string_view where);
+
+// POSTs `form` to the token endpoint `url` (form_post) and reads the answer with
+// parse_token_response(body, now_s, "<provider> <context>: "). A transport failure or a non-2xx
+// status is map(...) as in send(). `now_s` is the clock read before sending. Thread-safe when
+// `http` is.
+model::Result<Tokens> request_tokens(net::HttpClient& http, const std::string& url, const net::Fields& form,
+                                     ErrorMapper map, std::string_view provider, std::string_view context,
+                                     std::int64_t now_s);
 
 }  // namespace hiresync::providers

@@ -1,4 +1,5 @@
-// The provider-neutral helpers: Retry-After, JSON reading, send with a connector's error mapping.
+// The provider-neutral helpers: Retry-After, JSON reading, send with a connector's error mapping,
+// the OAuth code-flow plumbing.
 #include "providers/common/common.hpp"
 
 #include <gtest/gtest.h>
@@ -7,6 +8,7 @@
 #include <string>
 
 #include "providers/common/fake_http.hpp"
+#include "providers/common/test_expect.hpp"
 
 namespace hiresync::providers {
 namespace {
@@ -111,6 +113,60 @@ TEST(Send, PassesSuccessThroughAndMapsEverythingElse) {
   EXPECT_EQ(g_seen.retry_after, "");
   EXPECT_EQ(g_seen.context, "other");
   EXPECT_EQ(http.requests.size(), 3U);
+}
+
+TEST(OAuthPlumbing, JoinsScopesWithSpaces) {
+  EXPECT_EQ(join_scopes({}), "");
+  EXPECT_EQ(join_scopes({"openid"}), "openid");
+  EXPECT_EQ(join_scopes({"offline_access", "openid", "email"}), "offline_access openid email");
+}
+
+TEST(OAuthPlumbing, ParsesATokenResponse) {
+  auto tokens = parse_token_response(
+      R"({"access_token":"ya29.a","refresh_token":"1//r","expires_in":"120","scope":"a b"})", 1000,
+      "x token: ");
+  ASSERT_TRUE(tokens.ok());
+  EXPECT_EQ(tokens->access_token, "ya29.a");
+  EXPECT_EQ(tokens->refresh_token, "1//r");
+  EXPECT_EQ(tokens->scope, "a b");
+  EXPECT_EQ(tokens->expires_at, 1120);
+  auto minimal = parse_token_response(R"({"access_token":"t"})", 1000, "x token: ");
+  ASSERT_TRUE(minimal.ok());
+  EXPECT_EQ(minimal->refresh_token, "");
+  EXPECT_EQ(minimal->expires_at, 1000 + 3600);
+}
+
+TEST(OAuthPlumbing, RejectsUnreadableTokenResponses) {
+  auto not_json = parse_token_response("<html>", 0, "x token: ");
+  ASSERT_FALSE(not_json.ok());
+  EXPECT_EQ(not_json.error().code, ErrorCode::kMalformedInput);
+  EXPECT_EQ(not_json.error().detail, "x token: token response is not a JSON object");
+  auto no_token = parse_token_response(R"({"expires_in":3599})", 0, "x refresh: ");
+  ASSERT_FALSE(no_token.ok());
+  EXPECT_EQ(no_token.error().detail, "x refresh: token response without access_token");
+}
+
+model::Error map_for_test(int status, std::string_view body, std::string_view /*retry_after*/,
+                          std::string_view context) {
+  return model::make_error(ErrorCode::kTransient,
+                           std::string(context) + " " + std::to_string(status) + " " + std::string(body));
+}
+
+TEST(OAuthPlumbing, RequestsTokensWithAFormPost) {
+  test_support::FakeHttp http;
+  http.reply(200, R"({"access_token":"t","expires_in":60})");
+  auto tokens =
+      request_tokens(http, "https://idp.example/token", {{"grant_type", "refresh_token"}, {"a", "b c"}},
+                     map_for_test, "x", "refresh", 500);
+  ASSERT_TRUE(tokens.ok());
+  EXPECT_EQ(tokens->expires_at, 560);
+  test_support::expect_form_post(http, "https://idp.example/token", "grant_type=refresh_token&a=b%20c");
+  EXPECT_EQ(net::find_field(http.last().headers, "Accept").value_or(""), "application/json");
+
+  http.reply(400, "nope");
+  auto failed = request_tokens(http, "https://idp.example/token", {}, map_for_test, "x", "token", 500);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().detail, "token 400 nope");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "model/problems.hpp"
+#include "providers/common/test_expect.hpp"
 #include "providers/google/google.hpp"
 
 namespace hiresync::providers::google {
@@ -23,30 +24,13 @@ std::string oauth_body(const std::string& error, const std::string& description)
   return R"({"error":")" + error + R"(","error_description":")" + description + R"("})";
 }
 
-struct Row {
-  const char* name;
-  int status;
-  std::string body;
-  const char* context;
-  ErrorCode code;
-  const char* problem;
-};
-
-// Names the row in test output instead of dumping its bytes.
-void PrintTo(const Row& row, std::ostream* os) { *os << row.name; }
+using Row = test_support::ErrorRow;
 
 class MapErrorTable : public ::testing::TestWithParam<Row> {};
 
 TEST_P(MapErrorTable, Classifies) {
   const Row& row = GetParam();
-  auto error = map_error(row.status, row.body, "", row.context);
-  EXPECT_EQ(model::to_string(error.code), std::string(model::to_string(row.code))) << error.detail;
-  EXPECT_EQ(error.problem, row.problem) << error.detail;
-  EXPECT_EQ(error.retry_after_s, -1);
-  EXPECT_NE(error.detail.find(row.context), std::string::npos) << error.detail;
-  if (!error.problem.empty()) {
-    EXPECT_NE(model::find_problem(error.problem), nullptr) << error.problem;
-  }
+  test_support::expect_classified(map_error(row.status, row.body, "", row.context), row);
 }
 
 const Row kRows[] = {

@@ -7,21 +7,6 @@
 namespace hiresync::providers::google {
 namespace {
 
-using model::ErrorCode;
-
-constexpr std::chrono::milliseconds kTimeout{30000};
-// When a token response omits expires_in (RFC 6749 makes it optional), assume Google's usual hour.
-constexpr std::int64_t kDefaultExpiresIn = 3600;
-
-std::string join(const std::vector<std::string>& parts, char sep) {
-  std::string out;
-  for (const auto& part : parts) {
-    if (!out.empty()) out += sep;
-    out += part;
-  }
-  return out;
-}
-
 class GoogleOAuthClient final : public OAuthClient {
  public:
   GoogleOAuthClient(GoogleConfig config, net::HttpClient& http, std::function<std::int64_t()> clock_s)
@@ -34,7 +19,7 @@ class GoogleOAuthClient final : public OAuthClient {
         {"client_id", config_.client_id},
         {"redirect_uri", config_.redirect_uri},
         {"response_type", "code"},
-        {"scope", join(config_.scopes, ' ')},
+        {"scope", join_scopes(config_.scopes)},
         {"state", request.state},
         {"access_type", "offline"},
         {"prompt", "consent"},
@@ -88,34 +73,8 @@ class GoogleOAuthClient final : public OAuthClient {
   }
 
  private:
-  static net::ClientRequest form_post(const std::string& url, const net::Fields& form) {
-    net::ClientRequest request;
-    request.method = "POST";
-    request.url = url;
-    request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
-    request.body = net::encode_query(form);
-    request.timeout = kTimeout;
-    return request;
-  }
-
   model::Result<Tokens> token_request(const net::Fields& form, std::string_view context) {
-    const std::int64_t now = clock_s_();
-    auto response = providers::send(http_, form_post(config_.token_url, form), map_error, context);
-    if (!response) return response.error();
-    auto json = parse_json(response->body);
-    const std::string where = "google " + std::string(context) + ": ";
-    if (!json || !json->is_object()) {
-      return model::make_error(ErrorCode::kMalformedInput, where + "token response is not a JSON object");
-    }
-    Tokens tokens;
-    tokens.access_token = json_string(*json, "access_token");
-    if (tokens.access_token.empty()) {
-      return model::make_error(ErrorCode::kMalformedInput, where + "token response without access_token");
-    }
-    tokens.refresh_token = json_string(*json, "refresh_token");
-    tokens.scope = json_string(*json, "scope");
-    tokens.expires_at = now + json_int(*json, "expires_in").value_or(kDefaultExpiresIn);
-    return tokens;
+    return request_tokens(http_, config_.token_url, form, map_error, "google", context, clock_s_());
   }
 
   GoogleConfig config_;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "model/problems.hpp"
+#include "providers/common/test_expect.hpp"
 #include "providers/microsoft/microsoft.hpp"
 #include "providers/microsoft/microsoft_internal.hpp"
 
@@ -33,30 +34,15 @@ std::string graph(const std::string& code, const std::string& message) {
          R"(","innerError":{"request-id":"5f2c-0000","date":"2024-06-10T09:39:05","client-request-id":"5f2c-0000"}}})";
 }
 
-struct Row {
-  const char* name;
-  int status;
-  std::string body;
-  const char* context;
-  ErrorCode code;
-  const char* problem;
-};
-
-void PrintTo(const Row& row, std::ostream* os) { *os << row.name; }
+using Row = test_support::ErrorRow;
 
 class MapErrorTable : public ::testing::TestWithParam<Row> {};
 
 TEST_P(MapErrorTable, Classifies) {
   const Row& row = GetParam();
   auto error = map_error(row.status, row.body, "", row.context);
-  EXPECT_EQ(model::to_string(error.code), std::string(model::to_string(row.code))) << error.detail;
-  EXPECT_EQ(error.problem, row.problem) << error.detail;
-  EXPECT_EQ(error.retry_after_s, -1);
-  EXPECT_NE(error.detail.find(row.context), std::string::npos) << error.detail;
+  test_support::expect_classified(error, row);
   EXPECT_EQ(error.detail.find("Trace ID"), std::string::npos) << error.detail;
-  if (!error.problem.empty()) {
-    EXPECT_NE(model::find_problem(error.problem), nullptr) << error.problem;
-  }
 }
 
 const Row kRows[] = {

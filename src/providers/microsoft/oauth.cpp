@@ -8,21 +8,6 @@
 namespace hiresync::providers::microsoft {
 namespace {
 
-using model::ErrorCode;
-
-constexpr std::chrono::milliseconds kTimeout{30000};
-// When a token response omits expires_in (RFC 6749 makes it optional), assume Entra's usual hour.
-constexpr std::int64_t kDefaultExpiresIn = 3600;
-
-std::string join(const std::vector<std::string>& parts, char sep) {
-  std::string out;
-  for (const auto& part : parts) {
-    if (!out.empty()) out += sep;
-    out += part;
-  }
-  return out;
-}
-
 class EntraOAuthClient final : public OAuthClient {
  public:
   EntraOAuthClient(MicrosoftConfig config, net::HttpClient& http, std::function<std::int64_t()> clock_s)
@@ -37,7 +22,7 @@ class EntraOAuthClient final : public OAuthClient {
     net::Fields fields{
         {"client_id", config_.client_id},       {"response_type", "code"},
         {"redirect_uri", config_.redirect_uri}, {"response_mode", "query"},
-        {"scope", join(config_.scopes, ' ')},   {"state", request.state},
+        {"scope", join_scopes(config_.scopes)}, {"state", request.state},
     };
     if (!request.login_hint.empty()) fields.emplace_back("login_hint", request.login_hint);
     fields.emplace_back("code_challenge", request.code_challenge);
@@ -49,7 +34,7 @@ class EntraOAuthClient final : public OAuthClient {
     return token_request(
         {
             {"client_id", config_.client_id},
-            {"scope", join(config_.scopes, ' ')},
+            {"scope", join_scopes(config_.scopes)},
             {"code", code},
             {"redirect_uri", config_.redirect_uri},
             {"grant_type", "authorization_code"},
@@ -63,7 +48,7 @@ class EntraOAuthClient final : public OAuthClient {
     return token_request(
         {
             {"client_id", config_.client_id},
-            {"scope", join(config_.scopes, ' ')},
+            {"scope", join_scopes(config_.scopes)},
             {"refresh_token", refresh_token},
             {"grant_type", "refresh_token"},
             {"client_secret", config_.client_secret},
@@ -82,29 +67,7 @@ class EntraOAuthClient final : public OAuthClient {
 
  private:
   model::Result<Tokens> token_request(const net::Fields& form, std::string_view context) {
-    const std::int64_t now = clock_s_();
-    net::ClientRequest request;
-    request.method = "POST";
-    request.url = endpoint_ + "token";
-    request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
-    request.body = net::encode_query(form);
-    request.timeout = kTimeout;
-    auto response = send(http_, request, map_error, context);
-    if (!response) return response.error();
-    auto json = parse_json(response->body);
-    const std::string where = "microsoft " + std::string(context) + ": ";
-    if (!json || !json->is_object()) {
-      return model::make_error(ErrorCode::kMalformedInput, where + "token response is not a JSON object");
-    }
-    Tokens tokens;
-    tokens.access_token = json_string(*json, "access_token");
-    if (tokens.access_token.empty()) {
-      return model::make_error(ErrorCode::kMalformedInput, where + "token response without access_token");
-    }
-    tokens.refresh_token = json_string(*json, "refresh_token");
-    tokens.scope = json_string(*json, "scope");
-    tokens.expires_at = now + json_int(*json, "expires_in").value_or(kDefaultExpiresIn);
-    return tokens;
+    return request_tokens(http_, endpoint_ + "token", form, map_error, "microsoft", context, clock_s_());
   }
 
   MicrosoftConfig config_;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "providers/common/fake_http.hpp"
+#include "providers/common/test_expect.hpp"
 #include "providers/microsoft/microsoft.hpp"
 
 namespace hiresync::providers::microsoft {
@@ -32,14 +33,7 @@ class OAuthTest : public ::testing::Test {
   std::unique_ptr<OAuthClient> client_ = make_oauth_client(config(), http_, [] { return kNow; });
 
   void expect_token_post(const std::string& body) {
-    ASSERT_EQ(http_.requests.size(), 1U);
-    const auto& r = http_.last();
-    EXPECT_EQ(r.method, "POST");
-    EXPECT_EQ(r.url, "https://login.example/organizations/oauth2/v2.0/token");
-    EXPECT_EQ(net::find_field(r.headers, "content-type").value_or(""), "application/x-www-form-urlencoded");
-    EXPECT_EQ(r.body, body);
-    EXPECT_EQ(r.timeout, std::chrono::seconds(30));
-    EXPECT_FALSE(net::find_field(r.headers, "Authorization").has_value());
+    test_support::expect_form_post(http_, "https://login.example/organizations/oauth2/v2.0/token", body);
   }
 };
 
