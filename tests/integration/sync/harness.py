@@ -289,3 +289,32 @@ class StackTest(unittest.TestCase):
             print("\n--- serve.log (tail) ---\n" + self.stack.log("serve")[-4000:])
             print("\n--- sandbox.log (tail) ---\n" + self.stack.log("sandbox")[-2000:])
         self.stack.close()
+
+
+class FaultTest(StackTest):
+    """A live mailbox of `provider`, deliveries in pairs, and "exactly this set" assertions."""
+    provider = "google"
+    # A fallback poll every 2 s so a dropped push is caught within the tests' patience.
+    sync_config = {"poll_interval_s": 2}
+
+    def live_world(self):
+        world = World(self.stack, provider=self.provider)
+        self.stack.add_account(world.recruiter, provider=self.provider)
+        world.authorize()
+        world.wait_live()
+        return world
+
+    def deliver_pair(self, world, tag):
+        """One candidate message and one unrelated message; returns the candidate's subject."""
+        st = self.stack
+        st.deliver(world.recruiter, message(f"x-{tag}@noise.example", world.recruiter, f"noise {tag}",
+                                            f"noise-{tag}@noise.example"))
+        st.deliver(world.recruiter, message(world.candidate_email, world.recruiter, f"cand {tag}",
+                                            f"cand-{tag}@c.example"))
+        return f"cand {tag}"
+
+    def assert_exactly(self, world, subjects, timeout=20):
+        wait_until(lambda: world.message_ids() == sorted(subjects), timeout=timeout,
+                   what=f"exactly {sorted(subjects)}")
+        time.sleep(0.3)
+        self.assertEqual(world.message_ids(), sorted(subjects))  # and nothing doubled after

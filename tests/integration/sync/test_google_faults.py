@@ -2,35 +2,10 @@
 import time
 import unittest
 
-from harness import StackTest, World, message, wait_until
+from harness import FaultTest, StackTest, World, message, wait_until
 
 
-class Faults(StackTest):
-    # A fallback poll every 2 s so a dropped push is caught within the test's patience.
-    sync_config = {"poll_interval_s": 2}
-
-    def live_world(self):
-        world = World(self.stack)
-        self.stack.add_account(world.recruiter)
-        world.authorize()
-        world.wait_live()
-        return world
-
-    def deliver_pair(self, world, tag):
-        """One candidate message and one unrelated message; returns the candidate's subject."""
-        st = self.stack
-        st.deliver(world.recruiter, message(f"x-{tag}@noise.example", world.recruiter, f"noise {tag}",
-                                            f"noise-{tag}@noise.example"))
-        st.deliver(world.recruiter, message(world.candidate_email, world.recruiter, f"cand {tag}",
-                                            f"cand-{tag}@c.example"))
-        return f"cand {tag}"
-
-    def assert_exactly(self, world, subjects, timeout=20):
-        wait_until(lambda: world.message_ids() == sorted(subjects), timeout=timeout,
-                   what=f"exactly {sorted(subjects)}")
-        time.sleep(0.3)
-        self.assertEqual(world.message_ids(), sorted(subjects))  # and nothing doubled after
-
+class Faults(FaultTest):
     def check_rate_limit(self, status, retry_after=None):
         world = self.live_world()
         first = self.deliver_pair(world, "a")

@@ -4,7 +4,7 @@ import time
 import unittest
 import urllib.parse
 
-from harness import StackTest, World, message, wait_until
+from harness import FaultTest, StackTest, World, message, wait_until
 
 
 class MicrosoftFlow(StackTest):
@@ -68,56 +68,36 @@ class MicrosoftFlow(StackTest):
         self.assertEqual((s, body["error"]["code"]), (422, "wrong_provider"), body)
 
 
-class MicrosoftFaults(StackTest):
-    sync_config = {"poll_interval_s": 2}
-
-    def live_world(self):
-        world = World(self.stack, provider="microsoft")
-        self.stack.add_account(world.recruiter, provider="microsoft")
-        world.authorize()
-        world.wait_live()
-        return world
-
-    def deliver(self, world, tag):
-        st = self.stack
-        st.deliver(world.recruiter, message(f"x-{tag}@noise.example", world.recruiter, f"noise {tag}",
-                                            f"noise-{tag}@noise.example"))
-        st.deliver(world.recruiter, message(world.candidate_email, world.recruiter, f"cand {tag}",
-                                            f"cand-{tag}@c.example"))
-        return f"cand {tag}"
-
-    def assert_exactly(self, world, subjects, timeout=20):
-        wait_until(lambda: world.message_ids() == sorted(subjects), timeout=timeout, what=f"exactly {subjects}")
-        time.sleep(0.3)
-        self.assertEqual(world.message_ids(), sorted(subjects))
+class MicrosoftFaults(FaultTest):
+    provider = "microsoft"
 
     def test_throttling_5xx_and_an_evicted_delta_token(self):
         world = self.live_world()
         st = self.stack
-        expected = [self.deliver(world, "a")]
+        expected = [self.deliver_pair(world, "a")]
         self.assert_exactly(world, expected)
         st.fault(account=world.recruiter, status=429, count=2, retry_after=1)
-        expected.append(self.deliver(world, "b"))
+        expected.append(self.deliver_pair(world, "b"))
         self.assert_exactly(world, expected)
         st.fault(account=world.recruiter, status=503, count=2)
-        expected.append(self.deliver(world, "c"))
+        expected.append(self.deliver_pair(world, "c"))
         self.assert_exactly(world, expected)
         s, _ = st.ctl("POST", f"/control/accounts/{world.recruiter}/expire-delta")
         self.assertIn(s, (200, 204))
-        expected.append(self.deliver(world, "d"))
+        expected.append(self.deliver_pair(world, "d"))
         self.assert_exactly(world, expected)
 
     def check_rotation_interrupted(self, point):
         world = self.live_world()
         st = self.stack
-        expected = [self.deliver(world, "a")]
+        expected = [self.deliver_pair(world, "a")]
         self.assert_exactly(world, expected)
         # The next refresh (forced by expiring the access tokens) ends the process at `point`, as a
         # SIGKILL between Entra's token response and the next Graph call would.
         st.kill_server(signal.SIGTERM)
         st.start_server({"HIRESYNC_CRASH_POINT": point})
         st.ctl("POST", f"/control/accounts/{world.recruiter}/expire-tokens")
-        expected.append(self.deliver(world, point))
+        expected.append(self.deliver_pair(world, point))
         self.assertEqual(st.server.wait(timeout=20), 137)
         tokens_before = st.stats(world.recruiter)["endpoints"]["token"]
         st.start_server()
@@ -143,13 +123,13 @@ class MicrosoftFaults(StackTest):
         for event in ("reauthorizationRequired", "subscriptionRemoved", "missed"):
             s, body = st.ctl("POST", f"/control/accounts/{world.recruiter}/lifecycle", {"event": event})
             self.assertIn(s, (200, 204), body)
-            expected.append(self.deliver(world, event))
+            expected.append(self.deliver_pair(world, event))
             self.assert_exactly(world, expected)
         st.fault(account=world.recruiter, push="duplicate", count=2)
-        expected.append(self.deliver(world, "dup"))
+        expected.append(self.deliver_pair(world, "dup"))
         self.assert_exactly(world, expected)
         st.fault(account=world.recruiter, push="drop", count=2)
-        expected.append(self.deliver(world, "drop"))
+        expected.append(self.deliver_pair(world, "drop"))
         self.assert_exactly(world, expected)
         stats = st.stats(world.recruiter)["endpoints"]
         self.assertGreaterEqual(stats.get("subscriptions.create", 0) + stats.get("subscriptions.renew", 0), 2, stats)
