@@ -64,6 +64,10 @@ class FakeSync final : public sync::SyncService {
     e.participants.push_back({"from", "Bob", "bob@acme.example", "internal_domain", "same company"});
     return e;
   }
+  void candidates_changed(model::Id contract_id) override {
+    std::lock_guard lock(mu);
+    changed_contracts.push_back(contract_id);
+  }
   model::Status microsoft_notifications(std::string_view body) override {
     std::lock_guard lock(mu);
     microsoft_bodies.emplace_back(body);
@@ -101,6 +105,7 @@ class FakeSync final : public sync::SyncService {
   std::vector<model::Id> authorize_users;
   std::vector<std::string> explained;
   std::vector<std::string> microsoft_bodies;
+  std::vector<model::Id> changed_contracts;
   std::vector<std::string> session_keys;
   std::vector<Finish> finish_calls;
   std::vector<model::Id> sync_now_users;

@@ -111,6 +111,7 @@ HandlerResult remove_candidate(Ctx& ctx) {
   auto member_id = ctx.id_param("member_id");
   if (!member_id) return member_id.error();
   if (auto st = ctx.store->remove_candidate(project->id, *member_id); !st) return st.error();
+  ctx.sync.candidates_changed(ctx.user.contract_id);
   return net::Response{204, {}, {}};
 }
 

@@ -261,6 +261,7 @@ HandlerResult update_member(Ctx& ctx) {
     }
   }
   if (auto st = ctx.store->update_member(*member, canonicals); !st) return st.error();
+  ctx.sync.candidates_changed(0);  // a profile is global: every contract's index holds it
 
   // New addresses, or discovery opened to anyone: past mail may match now (a targeted backfill).
   std::set<std::string> old_canonicals;

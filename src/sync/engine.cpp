@@ -15,7 +15,9 @@ using model::Status;
 
 namespace {
 
-constexpr std::int64_t kIndexTtlMs = 30000;
+// Changes made through the API invalidate at once; this only bounds how stale a change made by
+// another process (`hiresync seed`) can be. Loading reads every member of the platform.
+constexpr std::int64_t kIndexTtlMs = 300000;
 
 std::int64_t system_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -188,7 +190,11 @@ model::Result<std::shared_ptr<const match::CandidateIndex>> Engine::index_for(st
 
 void Engine::invalidate_index(model::Id contract_id) {
   std::lock_guard lock(mu_);
-  indexes_.erase(contract_id);
+  if (contract_id == 0) {
+    indexes_.clear();
+  } else {
+    indexes_.erase(contract_id);
+  }
 }
 
 bool Engine::run_mailbox(store::Store& store, model::Id mailbox_id) {

@@ -109,6 +109,7 @@ class Engine final : public SyncService {
   model::Status microsoft_notifications(std::string_view body) override;
   void contract_settings_changed(model::Id contract_id) override;
   void candidate_added(model::Id contract_id, model::Id member_id) override;
+  void candidates_changed(model::Id contract_id) override { invalidate_index(contract_id); }
 
   // Makes the mailbox due at now + delay_ms (or marks a running one for a rerun). An earlier due
   // time already queued wins.
@@ -118,7 +119,7 @@ class Engine final : public SyncService {
   // The candidate index of a contract, loaded once and shared until something changes it.
   model::Result<std::shared_ptr<const match::CandidateIndex>> index_for(store::Store& store,
                                                                         model::Id contract_id);
-  // Forgets cached candidate indexes (members or projects changed).
+  // Forgets the cached candidate index of a contract (0: of every contract).
   void invalidate_index(model::Id contract_id);
 
  private:

@@ -106,6 +106,10 @@ class SyncService {
   // The contract's settings changed (provider switched or turned off): mailboxes move to
   // `disabled` or back. Idempotent.
   virtual void contract_settings_changed(model::Id contract_id) = 0;
+  // Who is a candidate changed in a way that narrows what syncs (removed from a project, an
+  // address dropped, discovery closed): the next runs use the new rules at once. contract_id 0:
+  // every contract (a member's profile changed).
+  virtual void candidates_changed(model::Id contract_id) = 0;
   // A member became a candidate of the contract (saved to a project, or an address added): queues
   // a targeted backfill for that member in every active mailbox of the contract.
   virtual void candidate_added(model::Id contract_id, model::Id member_id) = 0;

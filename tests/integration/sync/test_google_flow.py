@@ -154,6 +154,35 @@ class GoogleFlow(StackTest):
         s, out = st.api("POST", "/api/me/mailbox/explain", {"provider_message_id": "ffffffffffffffff"}, world.admin)
         self.assertEqual(s, 404, out)
 
+    def test_removing_a_candidate_or_closing_discovery_stops_sync_at_once(self):
+        st = self.stack
+        world = World(st)
+        st.add_account(world.recruiter)
+        world.authorize()
+        world.wait_live()
+        cand = world.candidate_email
+        st.deliver(world.recruiter, message(cand, world.recruiter, "Before", "before@c.example"))
+        wait_until(lambda: world.message_ids() == ["Before"], timeout=5, what="first message")
+
+        # Discovery closed: the next message from them is not synced, and explain says why.
+        s, body = st.ops("PATCH", f"/api/ops/members/{world.candidate_id}", {"email_discovery": "nobody"})
+        self.assertEqual(s, 200, body)
+        st.deliver(world.recruiter, message(cand, world.recruiter, "Hidden", "hidden@c.example"))
+        time.sleep(1.5)
+        self.assertEqual(world.message_ids(), ["Before"])
+        s, out = st.api("POST", "/api/me/mailbox/explain",
+                        {"raw": message(cand, world.recruiter, "x", "x@c.example")}, world.admin)
+        self.assertEqual(out["reason"], "discovery_restricted", out)
+
+        # Removed from the only project: not a candidate any more.
+        st.ops("PATCH", f"/api/ops/members/{world.candidate_id}", {"email_discovery": "anyone"})
+        s, _ = st.api("DELETE", f"/api/projects/{world.project_id}/candidates/{world.candidate_id}", None,
+                      world.admin)
+        self.assertEqual(s, 204)
+        s, out = st.api("POST", "/api/me/mailbox/explain",
+                        {"raw": message(cand, world.recruiter, "x", "x@c.example")}, world.admin)
+        self.assertEqual(out["reason"], "not_in_project", out)
+
     def test_turning_syncing_off_disables_and_turning_it_on_resumes(self):
         st = self.stack
         world = World(st)
