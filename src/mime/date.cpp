@@ -7,6 +7,7 @@
 
 #include "mime/ascii.hpp"
 #include "mime/gmime_support.hpp"
+#include "model/civil_time.hpp"
 
 namespace hiresync::mime {
 namespace {
@@ -48,16 +49,6 @@ bool is_leap_year(int year) { return (year % 4 == 0 && year % 100 != 0) || year 
 int days_in_month(int year, int month) {
   constexpr std::array<int, 12> kDays{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return month == 2 && is_leap_year(year) ? 29 : kDays[month - 1];
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-std::int64_t days_from_civil(int year, int month, int day) {
-  year -= month <= 2 ? 1 : 0;
-  const int era = year / 400;
-  const int year_of_era = year - era * 400;
-  const int day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-  const int day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-  return static_cast<std::int64_t>(era) * 146097 + day_of_era - 719468;
 }
 
 }  // namespace
@@ -106,7 +97,8 @@ std::optional<std::int64_t> parse_simple_date(std::string_view value) {
   }
 
   const std::int64_t seconds_of_day = std::int64_t{hour} * 3600 + std::int64_t{minute} * 60 + second;
-  return days_from_civil(year, month, day) * 86400 + seconds_of_day - offset_seconds;
+  return model::days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
+         seconds_of_day - offset_seconds;
 }
 
 std::int64_t parse_date_with_gmime(const std::string& value) {

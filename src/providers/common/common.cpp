@@ -7,6 +7,8 @@
 #include <climits>
 #include <vector>
 
+#include "model/civil_time.hpp"
+
 namespace hiresync::providers {
 namespace {
 
@@ -14,16 +16,6 @@ constexpr std::chrono::milliseconds kOAuthTimeout{30000};
 // When a token response omits expires_in (RFC 6749 makes it optional), assume the usual hour of
 // Google and Entra.
 constexpr std::int64_t kDefaultExpiresIn = 3600;
-
-// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2 ? 1 : 0;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
 
 std::optional<int> number(std::string_view s) {
   int v = 0;
@@ -83,7 +75,7 @@ std::optional<std::int64_t> parse_http_date(std::string_view value) {
   if (!hh || !mm || !ss || *hh > 23 || *mm > 59 || *ss > 60 || *day < 1 || *day > 31) return std::nullopt;
   int y = *year;
   if (year_s.size() == 2) y += y < 70 ? 2000 : 1900;
-  return days_from_civil(y, *mon, static_cast<unsigned>(*day)) * 86400 + std::int64_t{*hh} * 3600 +
+  return model::days_from_civil(y, *mon, static_cast<unsigned>(*day)) * 86400 + std::int64_t{*hh} * 3600 +
          std::int64_t{*mm} * 60 + *ss;
 }
 

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "crypto/crypto.hpp"
+#include "model/civil_time.hpp"
 #include "providers/common/common.hpp"
 #include "providers/microsoft/microsoft.hpp"
 #include "providers/microsoft/microsoft_internal.hpp"
@@ -16,16 +17,7 @@ namespace {
 
 using nlohmann::json;
 
-// Days from 1970-01-01 to a proleptic Gregorian date, and back (H. Hinnant's algorithms).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2 ? 1 : 0;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
+// A unix time as a proleptic Gregorian date and time (H. Hinnant's civil_from_days).
 struct Civil {
   std::int64_t year;
   unsigned month;
@@ -180,7 +172,7 @@ std::optional<std::int64_t> parse_iso_time_ms(std::string_view s) {
     return std::nullopt;
   }
   if (i != s.size()) return std::nullopt;
-  const std::int64_t unix_s = days_from_civil(*year, *mon, *day) * 86400 + std::int64_t{*hh} * 3600 +
+  const std::int64_t unix_s = model::days_from_civil(*year, *mon, *day) * 86400 + std::int64_t{*hh} * 3600 +
                               std::int64_t{*mm} * 60 + *ss - offset_s;
   return unix_s * 1000 + ms;
 }
