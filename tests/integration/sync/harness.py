@@ -277,6 +277,16 @@ class StackTest(unittest.TestCase):
     sandbox_args = ()
     sync_config = None
     auto_consent = True
+    provider = "google"
+
+    def live_world(self):
+        """A contract on `provider` whose admin has authorized their mailbox, synced and live."""
+        world = World(self.stack, provider=self.provider)
+        self.stack.add_account(world.recruiter, provider=self.provider)
+        _, location = world.authorize()
+        assert "result=connected" in location, location
+        world.wait_live()
+        return world
 
     def setUp(self):
         self.stack = Stack(auto_consent=self.auto_consent, sandbox_args=self.sandbox_args,
@@ -293,16 +303,8 @@ class StackTest(unittest.TestCase):
 
 class FaultTest(StackTest):
     """A live mailbox of `provider`, deliveries in pairs, and "exactly this set" assertions."""
-    provider = "google"
     # A fallback poll every 2 s so a dropped push is caught within the tests' patience.
     sync_config = {"poll_interval_s": 2}
-
-    def live_world(self):
-        world = World(self.stack, provider=self.provider)
-        self.stack.add_account(world.recruiter, provider=self.provider)
-        world.authorize()
-        world.wait_live()
-        return world
 
     def deliver_pair(self, world, tag):
         """One candidate message and one unrelated message; returns the candidate's subject."""

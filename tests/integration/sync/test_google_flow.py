@@ -85,10 +85,7 @@ class GoogleFlow(StackTest):
 
     def test_deauthorize_keeps_messages_and_stops_syncing(self):
         st = self.stack
-        world = World(st)
-        st.add_account(world.recruiter)
-        world.authorize()
-        world.wait_live()
+        world = self.live_world()
         cand = world.candidate_email
         st.deliver(world.recruiter, message(cand, world.recruiter, "First", "first@c.example"))
         wait_until(lambda: world.message_ids() == ["First"], timeout=5, what="first message")
@@ -134,10 +131,7 @@ class GoogleFlow(StackTest):
 
     def test_explain_says_which_rule_stopped_each_participant(self):
         st = self.stack
-        world = World(st)
-        st.add_account(world.recruiter)
-        world.authorize()
-        world.wait_live()
+        world = self.live_world()
         colleague = st.deliver(world.recruiter, message("bob@acme.example", world.recruiter, "Lunch?", "l@acme.example"))
         s, out = st.api("POST", "/api/me/mailbox/explain", {"provider_message_id": colleague["id"]}, world.admin)
         self.assertEqual(s, 200, out)
@@ -156,10 +150,7 @@ class GoogleFlow(StackTest):
 
     def test_removing_a_candidate_or_closing_discovery_stops_sync_at_once(self):
         st = self.stack
-        world = World(st)
-        st.add_account(world.recruiter)
-        world.authorize()
-        world.wait_live()
+        world = self.live_world()
         cand = world.candidate_email
         st.deliver(world.recruiter, message(cand, world.recruiter, "Before", "before@c.example"))
         wait_until(lambda: world.message_ids() == ["Before"], timeout=5, what="first message")
@@ -185,10 +176,7 @@ class GoogleFlow(StackTest):
 
     def test_turning_syncing_off_disables_and_turning_it_on_resumes(self):
         st = self.stack
-        world = World(st)
-        st.add_account(world.recruiter)
-        world.authorize()
-        world.wait_live()
+        world = self.live_world()
         cand = world.candidate_email
 
         world.enable("none")

@@ -8,13 +8,7 @@ from harness import FaultTest, StackTest, World, message, wait_until
 
 
 class MicrosoftFlow(StackTest):
-    def live_world(self):
-        world = World(self.stack, provider="microsoft")
-        self.stack.add_account(world.recruiter, provider="microsoft")
-        s, location = world.authorize()
-        self.assertIn("result=connected", location)
-        world.wait_live()
-        return world
+    provider = "microsoft"
 
     def test_inbound_reply_and_internal_mail_give_two_messages_in_one_private_thread(self):
         st = self.stack
