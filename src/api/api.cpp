@@ -9,6 +9,7 @@
 
 #include "api/context.hpp"
 #include "api/router.hpp"
+#include "api/web_assets.hpp"
 #include "crypto/crypto.hpp"
 
 namespace hiresync::api {
@@ -52,9 +53,20 @@ Router<Route> make_routes() {
   r.add("POST", "/api/projects/{id}/candidates", {h::add_candidate, Access::kUser});
   r.add("DELETE", "/api/projects/{id}/candidates/{member_id}", {h::remove_candidate, Access::kUser});
   r.add("GET", "/api/candidates/{member_id}/threads", {h::candidate_threads, Access::kUser});
+  r.add("GET", "/api/users", {h::list_users, Access::kUser});
+  r.add("GET", "/api/projects/{id}/pipeline", {h::project_pipeline, Access::kUser});
+  r.add("GET", "/api/candidates/{member_id}", {h::get_candidate, Access::kUser});
+  r.add("POST", "/api/candidates/{member_id}/inmails", {h::send_inmail, Access::kUser});
+  r.add("GET", "/api/messages/{id}", {h::get_message, Access::kUser});
+  r.add("GET", "/api/messages/{id}/html", {h::get_message_html, Access::kUser});
+  r.add("PATCH", "/api/messages/{id}", {h::patch_message, Access::kUser});
+  r.add("PATCH", "/api/threads/{id}", {h::patch_thread, Access::kUser});
+  r.add("POST", "/api/ops/gdpr/erase", {h::gdpr_erase, Access::kOperator});
+  r.add("GET", "/api/ops/gdpr/export", {h::gdpr_export, Access::kOperator});
 
   r.add("POST", "/webhooks/google", {h::google_webhook, Access::kPublic, false});
   r.add("POST", "/webhooks/microsoft", {h::microsoft_webhook, Access::kPublic, false});
+  r.add("GET", "/api/problems", {h::list_problems, Access::kPublic, false});
   r.add("GET", "/healthz", {h::healthz, Access::kPublic});
   r.add("GET", "/metrics", {h::metrics_text, Access::kPublic, false});
   return r;
@@ -72,6 +84,12 @@ std::string cookie_value(std::string_view header, std::string_view name) {
     header.remove_prefix(semi + 1);
   }
   return {};
+}
+
+constexpr const char* kCsrfHeader = "X-CSRF-Token";
+
+bool is_write(std::string_view method) {
+  return method == "POST" || method == "PATCH" || method == "PUT" || method == "DELETE";
 }
 
 std::string bearer_token(const net::Request& request) {
@@ -129,7 +147,11 @@ struct Api::Impl {
   // why not. The operator token is not a session.
   model::Status authenticate_user(Ctx& ctx) const {
     std::string token = bearer_token(ctx.request);
-    if (token.empty()) token = cookie_value(ctx.request.header("Cookie"), kSessionCookie);
+    bool from_cookie = false;
+    if (token.empty()) {
+      token = cookie_value(ctx.request.header("Cookie"), kSessionCookie);
+      from_cookie = true;
+    }
     if (token.empty() || ctx.store == nullptr) {
       return problem_error(ErrorCode::kAuthExpired, kUnauthorized, "no session token");
     }
@@ -139,6 +161,14 @@ struct Api::Impl {
         return problem_error(ErrorCode::kAuthExpired, kUnauthorized, "unknown or expired session");
       }
       return user.error();
+    }
+    // A browser sends the cookie with any request, even one another site's page makes it send:
+    // writes by cookie must prove they come from our page by echoing the CSRF token it read from
+    // /api/me. Bearer tokens are never sent implicitly, so they need no proof.
+    if (from_cookie && is_write(ctx.request.method) &&
+        !crypto::constant_time_equal(ctx.request.header(kCsrfHeader), csrf_token_of(token))) {
+      return problem_error(ErrorCode::kConsentRequired, kCsrfFailed,
+                           "cookie write without a valid CSRF token");
     }
     ctx.user = std::move(*user);
     ctx.session_token = std::move(token);
@@ -240,6 +270,9 @@ net::Response Api::handle(const net::Request& request) {
   if (match.value != nullptr) {
     route_label = *match.pattern;
     response = impl_->dispatch(request, *match.value, match.params);
+  } else if (!match.path_matched && request.method == "GET" && is_ui_path(request.path)) {
+    route_label = "ui";
+    response = serve_ui(request.path, impl_->config.web_dir);
   } else if (match.path_matched) {
     response = error_response(problem_error(ErrorCode::kInvalidArgument, kMethodNotAllowed, request.method));
   } else {

@@ -24,6 +24,9 @@ struct ApiConfig {
   std::string operator_token;  // Bearer token of the operator; empty: no operator endpoints
   std::string public_url;      // where browsers reach us, without a trailing slash
   bool cookie_secure = false;  // add `Secure` to the session cookie (https public_url)
+  // Read the web UI's files from this folder on every request (development: HIRESYNC_WEB_DIR);
+  // empty: serve the files embedded at build time.
+  std::string web_dir;
   // Seconds since the epoch; injected so tests can drive session expiry. Default: system clock.
   std::function<std::int64_t()> now;
   // Log sink for server-side failures (5xx details). Never receives tokens or passwords. May be null.

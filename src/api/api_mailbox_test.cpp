@@ -182,7 +182,7 @@ TEST_F(ApiTest, MetricsCountRequestsByRouteAndStatus) {
   call("GET", "/healthz");
   call("GET", "/healthz");
   call("GET", "/api/me");
-  call("GET", "/no/such/path");
+  call("GET", "/api/no/such/path");
   EXPECT_EQ(metrics_.counter_value("http_requests_total", {{"route", "/healthz"}, {"status", "200"}}), 2);
   auto r = call("GET", "/metrics");
   ASSERT_EQ(r.status, 200);

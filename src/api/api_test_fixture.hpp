@@ -33,6 +33,7 @@ class FakeSync final : public sync::SyncService {
     finish_calls.push_back(
         {std::string(session_key), std::string(state), std::string(code), std::string(error)});
     if (state != "s1") return model::make_error(model::ErrorCode::kNotFound, "unknown state");
+    if (finish_outcome) return *finish_outcome;
     if (!error.empty()) return sync::AuthorizeOutcome{1, false, "access_denied"};
     return sync::AuthorizeOutcome{1, true, ""};
   }
@@ -100,6 +101,7 @@ class FakeSync final : public sync::SyncService {
   std::mutex mu;
   std::optional<model::Error> authorize_error;
   std::optional<model::Error> sync_now_error;
+  std::optional<sync::AuthorizeOutcome> finish_outcome;  // what finish_authorize answers, when set
   std::optional<sync::MailboxStatus> mailbox;
   model::Id mailbox_user = 0;
   std::vector<model::Id> authorize_users;
@@ -142,6 +144,7 @@ class ApiTest : public ::testing::Test {
     config.operator_token = kOperatorToken;
     config.public_url = "http://ui.test/";
     config.now = [this] { return now_.load(); };
+    config.web_dir = web_dir_;
     api_ = std::make_unique<Api>(
         [path]() -> std::unique_ptr<store::Store> {
           auto opened = store::SqliteStore::open(path);
@@ -241,6 +244,7 @@ class ApiTest : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
+  std::string web_dir_;                        // set before ApiTest::SetUp to serve the UI from a folder
   std::unique_ptr<store::SqliteStore> store_;  // the test's own connection, for direct inserts
   FakeSync sync_;
   metrics::Registry metrics_;

@@ -167,6 +167,7 @@ model::Result<ServeConfig> load_serve_config(const ServeFlags& flags, const EnvL
   from_env("HIRESYNC_OPERATOR_TOKEN", cfg.operator_token);
   from_env("HIRESYNC_SECRET_KEY", cfg.secret_key);
   from_env("HIRESYNC_PUBLIC_URL", cfg.public_url);
+  from_env("HIRESYNC_WEB_DIR", cfg.web_dir);
 
   if (flags.listen) cfg.listen = *flags.listen;
   if (flags.db) cfg.db = *flags.db;

@@ -48,6 +48,7 @@ struct ServeConfig {
   std::string secret_key;       // HIRESYNC_SECRET_KEY; empty: use secret_key_file
   std::string secret_key_file;  // default: <folder of db>/secret.key
   std::string log_level = "info";
+  std::string web_dir;  // HIRESYNC_WEB_DIR: serve the UI from this folder (development); empty: embedded
   GoogleSettings google;
   MicrosoftSettings microsoft;
   SyncSettings sync;
@@ -69,10 +70,11 @@ using EnvLookup = std::function<std::optional<std::string>(const char* name)>;
 EnvLookup process_env();
 
 // Builds the configuration: defaults, then the TOML file named by flags.config_file (when set),
-// then HIRESYNC_DB / HIRESYNC_OPERATOR_TOKEN / HIRESYNC_SECRET_KEY / HIRESYNC_PUBLIC_URL, then the
-// flags; finally the derived defaults (public_url, secret_key_file). Errors: kInvalidArgument
-// with a sentence naming the file and line for a syntax error, an unknown key or a value of the
-// wrong type or range; kNotFound naming the file when it cannot be read. Never logs secrets.
+// then HIRESYNC_DB / HIRESYNC_OPERATOR_TOKEN / HIRESYNC_SECRET_KEY / HIRESYNC_PUBLIC_URL /
+// HIRESYNC_WEB_DIR, then the flags; finally the derived defaults (public_url, secret_key_file).
+// Errors: kInvalidArgument with a sentence naming the file and line for a syntax error, an
+// unknown key or a value of the wrong type or range; kNotFound naming the file when it cannot be read. Never
+// logs secrets.
 model::Result<ServeConfig> load_serve_config(const ServeFlags& flags, const EnvLookup& env);
 
 }  // namespace hiresync::api

@@ -70,6 +70,32 @@ nlohmann::json user_json(const model::User& user) {
   return {{"id", user.id}, {"email", user.email}, {"name", user.name}, {"role", model::to_string(user.role)}};
 }
 
+namespace {
+
+nlohmann::json address_json(const store::ListedAddress& a) { return {{"name", a.name}, {"email", a.email}}; }
+
+nlohmann::json addresses_json(const std::vector<store::ListedAddress>& list) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& a : list) out.push_back(address_json(a));
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json listed_message_json(const store::ListedMessage& m) {
+  return {{"id", m.id},
+          {"kind", m.kind},
+          {"direction", m.direction},
+          {"from", m.from ? address_json(*m.from) : nlohmann::json(nullptr)},
+          {"to", addresses_json(m.to)},
+          {"cc", addresses_json(m.cc)},
+          {"subject", m.subject},
+          {"sent_at", rfc3339(m.sent_at)},
+          {"snippet", m.snippet},
+          {"visibility", m.visibility},
+          {"owner_id", m.owner_user_id}};
+}
+
 model::Status apply_settings(const nlohmann::json& obj, model::ContractSettings& settings) {
   auto provider = string_field(obj, "email_provider", false);
   if (!provider) return provider.error();
@@ -111,6 +137,12 @@ std::string session_digest(std::string_view token) { return crypto::digest_hex(t
 
 std::string session_key_of(std::string_view token) {
   std::string input = "oauth-session:";
+  input += token;
+  return crypto::digest_hex(input);
+}
+
+std::string csrf_token_of(std::string_view token) {
+  std::string input = "csrf:";
   input += token;
   return crypto::digest_hex(input);
 }

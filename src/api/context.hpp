@@ -57,6 +57,9 @@ nlohmann::json rfc3339_or_null(std::int64_t unix_seconds);
 std::string rfc3339(std::int64_t unix_seconds);
 
 nlohmann::json user_json(const model::User& user);
+// A message in the listed form of shared/API.md (id, kind, direction, from, to, cc, subject,
+// sent_at, snippet, visibility, owner_id).
+nlohmann::json listed_message_json(const store::ListedMessage& m);
 
 // Applies a settings object (email_provider, inmail_default_visibility, internal_domains; each
 // optional) onto `settings`; 400 invalid_request naming the bad field. Unknown fields are ignored.
@@ -68,6 +71,9 @@ nlohmann::json settings_json(const model::ContractSettings& settings);
 std::string session_digest(std::string_view token);
 // The opaque key SyncService binds OAuth state to (a different digest of the same token).
 std::string session_key_of(std::string_view token);
+// The CSRF token of a session (X-CSRF-Token of cookie-authenticated writes): a third digest of the
+// token, so it reveals neither the token nor the other two.
+std::string csrf_token_of(std::string_view token);
 // A fresh session token: 32 random bytes, base64url.
 std::string new_session_token();
 
@@ -89,6 +95,18 @@ HandlerResult list_projects(Ctx& ctx);
 HandlerResult add_candidate(Ctx& ctx);
 HandlerResult remove_candidate(Ctx& ctx);
 HandlerResult candidate_threads(Ctx& ctx);
+// handlers_messages.cpp
+HandlerResult list_users(Ctx& ctx);
+HandlerResult project_pipeline(Ctx& ctx);
+HandlerResult get_candidate(Ctx& ctx);
+HandlerResult get_message(Ctx& ctx);
+HandlerResult get_message_html(Ctx& ctx);
+HandlerResult patch_message(Ctx& ctx);
+HandlerResult patch_thread(Ctx& ctx);
+HandlerResult send_inmail(Ctx& ctx);
+// handlers_ops.cpp
+HandlerResult gdpr_erase(Ctx& ctx);
+HandlerResult gdpr_export(Ctx& ctx);
 // handlers_mailbox.cpp
 HandlerResult get_mailbox(Ctx& ctx);
 HandlerResult authorize_mailbox(Ctx& ctx);
@@ -99,6 +117,7 @@ HandlerResult explain_message(Ctx& ctx);
 HandlerResult google_webhook(Ctx& ctx);
 HandlerResult microsoft_webhook(Ctx& ctx);
 HandlerResult healthz(Ctx& ctx);
+HandlerResult list_problems(Ctx& ctx);
 HandlerResult metrics_text(Ctx& ctx);
 }  // namespace handlers
 

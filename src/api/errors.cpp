@@ -35,6 +35,11 @@ constexpr std::array kApiProblems{
     ApiProblem{kRouteNotFound, 404, "There is nothing at this address.", ""},
     ApiProblem{kMethodNotAllowed, 405, "This address does not accept that method.", ""},
     ApiProblem{kStoreUnavailable, 503, "The database is not answering.", "Try again in a moment."},
+    ApiProblem{kCsrfFailed, 403,
+               "This request did not come from a HireSync page you have open, so it was refused.",
+               "Reload the page and try again."},
+    ApiProblem{kNotOwner, 403, "Only the person who owns this message can change who sees it.",
+               "Ask its owner to change it."},
 };
 
 const ApiProblem* find_api_problem(std::string_view code) {
@@ -124,7 +129,21 @@ int http_status(const model::Error& error) {
   return status_of(error.code);
 }
 
-net::Response error_response(const model::Error& error) {
+nlohmann::json problems_json() {
+  nlohmann::json out = nlohmann::json::object();
+  for (const model::Problem& p : model::all_problems()) {
+    out[std::string(p.code)] = {{"message", p.message}, {"remedy", p.remedy}};
+  }
+  for (const ApiProblem& p : kApiProblems) {
+    if (p.message.empty()) continue;  // invalid_request: the message is the request's own
+    out[std::string(p.code)] = {{"message", p.message}, {"remedy", p.remedy}};
+  }
+  return out;
+}
+
+net::Response error_response(const model::Error& error) { return error_response(error, {}); }
+
+net::Response error_response(const model::Error& error, std::string_view message_override) {
   std::string code;
   std::string_view message;
   std::string_view remedy;
@@ -142,6 +161,7 @@ net::Response error_response(const model::Error& error) {
     message = generic_message(error.code);
     remedy = generic_remedy(error.code);
   }
+  if (!message_override.empty()) message = message_override;
   nlohmann::json body{{"error", {{"code", code}, {"message", message}}}};
   if (!remedy.empty()) body["error"]["remedy"] = remedy;
   auto response = net::Response::json(http_status(error),

@@ -7,7 +7,9 @@
 // the caller (invalid_request).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "model/result.hpp"
 #include "net/http.hpp"
@@ -25,6 +27,8 @@ inline constexpr const char* kInvalidState = "invalid_state";              // 40
 inline constexpr const char* kRouteNotFound = "route_not_found";           // 404
 inline constexpr const char* kMethodNotAllowed = "method_not_allowed";     // 405
 inline constexpr const char* kStoreUnavailable = "store_unavailable";      // 503
+inline constexpr const char* kCsrfFailed = "csrf_failed";                  // 403: cookie write without token
+inline constexpr const char* kNotOwner = "not_owner";                      // 403: visible, not the caller's
 
 // An Error carrying one of the API's problem codes (or a model/problems.hpp code).
 model::Error problem_error(model::ErrorCode code, const char* problem, std::string detail);
@@ -33,7 +37,15 @@ model::Error invalid_request(std::string message);
 
 // The HTTP status for an error.
 int http_status(const model::Error& error);
+// Every problem a person can be shown, {"<code>": {"message", "remedy"}}: model/problems.hpp and
+// the API's own codes (GET /api/problems; the UI renders ?result=error&code=X from it).
+nlohmann::json problems_json();
+
 // The JSON error response for `error` (with Retry-After for kRateLimited when known).
 net::Response error_response(const model::Error& error);
+// The same with `message` shown in place of the table's: for a problem whose text names specifics
+// the caller may know (mailbox_in_use names the colleague holding the address). Status, code and
+// remedy still come from the tables.
+net::Response error_response(const model::Error& error, std::string_view message);
 
 }  // namespace hiresync::api

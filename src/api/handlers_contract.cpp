@@ -21,28 +21,6 @@ model::Result<store::ProjectInfo> own_project(Ctx& ctx) {
   return project;
 }
 
-json address_json(const store::ListedAddress& a) { return {{"name", a.name}, {"email", a.email}}; }
-
-json addresses_json(const std::vector<store::ListedAddress>& list) {
-  json out = json::array();
-  for (const auto& a : list) out.push_back(address_json(a));
-  return out;
-}
-
-json message_json(const store::ListedMessage& m) {
-  return {{"id", m.id},
-          {"kind", m.kind},
-          {"direction", m.direction},
-          {"from", m.from ? address_json(*m.from) : json(nullptr)},
-          {"to", addresses_json(m.to)},
-          {"cc", addresses_json(m.cc)},
-          {"subject", m.subject},
-          {"sent_at", rfc3339(m.sent_at)},
-          {"snippet", m.snippet},
-          {"visibility", m.visibility},
-          {"owner_id", m.owner_user_id}};
-}
-
 }  // namespace
 
 HandlerResult get_settings(Ctx& ctx) {
@@ -126,7 +104,7 @@ HandlerResult candidate_threads(Ctx& ctx) {
   json out = json::array();
   for (const auto& t : *threads) {
     json messages = json::array();
-    for (const auto& m : t.messages) messages.push_back(message_json(m));
+    for (const auto& m : t.messages) messages.push_back(listed_message_json(m));
     out.push_back({{"id", t.id},
                    {"subject", t.subject},
                    {"owner", {{"id", t.owner_user_id}, {"name", t.owner_name}, {"email", t.owner_email}}},

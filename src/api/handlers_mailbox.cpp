@@ -1,6 +1,7 @@
 // The caller's mailbox (status, authorize, OAuth callback, sync now, deauthorize), the Google
 // push webhook, and the operational endpoints /healthz and /metrics.
 #include "api/context.hpp"
+#include "match/canonical.hpp"
 #include "model/problems.hpp"
 
 namespace hiresync::api::handlers {
@@ -11,9 +12,11 @@ using nlohmann::json;
 namespace {
 
 // The settings page a browser lands on after the OAuth redirect, with the outcome.
-net::Response settings_redirect(const Ctx& ctx, const std::string& problem) {
+// `holder` names the colleague holding the address for mailbox_in_use ("" otherwise).
+net::Response settings_redirect(const Ctx& ctx, const std::string& problem, const std::string& holder = "") {
   std::string url = ctx.config.public_url + "/settings/email?result=";
   url += problem.empty() ? "connected" : "error&code=" + net::url_encode(problem);
+  if (!holder.empty()) url += "&holder=" + net::url_encode(holder);
   return net::Response::redirect(url, 302);
 }
 
@@ -53,7 +56,8 @@ HandlerResult get_mailbox(Ctx& ctx) {
 HandlerResult authorize_mailbox(Ctx& ctx) {
   // An optional body {"provider": "google"} says which provider the caller means to authorize; a
   // mismatch with the contract's choice is refused (422 wrong_provider) rather than silently
-  // switched.
+  // switched. An optional "address" is checked up front: when a colleague already connected it,
+  // the answer names them (409 mailbox_in_use) before the browser goes to the provider.
   std::string requested;
   if (!ctx.request.body.empty()) {
     auto body = parse_object(ctx.request);
@@ -61,6 +65,20 @@ HandlerResult authorize_mailbox(Ctx& ctx) {
     auto provider = string_field(*body, "provider", false);
     if (!provider) return provider.error();
     requested = provider->value_or("");
+    auto address = string_field(*body, "address", false);
+    if (!address) return address.error();
+    if (*address) {
+      auto canonical = match::canonical_address(**address);
+      if (!canonical) return invalid_request("\"address\" must be an email address.");
+      auto holder = ctx.store->mailbox_holder(ctx.user.contract_id, *canonical, ctx.user.id);
+      if (!holder) return holder.error();
+      if (*holder) {
+        const auto in_use =
+            problem_error(ErrorCode::kConflict, "mailbox_in_use", "address held by a colleague");
+        return error_response(in_use, "This email address is already connected by " + (*holder)->name + " (" +
+                                          (*holder)->email + ").");
+      }
+    }
   }
   auto url = ctx.sync.begin_authorize(ctx.user, ctx.session_key, requested);
   if (!url) return url.error();  // kInvalidArgument (sync_not_enabled, ...) -> 422 with its code
@@ -81,7 +99,8 @@ HandlerResult oauth_callback(Ctx& ctx) {
     return settings_redirect(ctx, p.empty() ? "authorization_failed" : p);
   }
   if (outcome->connected) return settings_redirect(ctx, "");
-  return settings_redirect(ctx, outcome->problem.empty() ? "authorization_failed" : outcome->problem);
+  return settings_redirect(ctx, outcome->problem.empty() ? "authorization_failed" : outcome->problem,
+                           outcome->holder);
 }
 
 HandlerResult sync_mailbox(Ctx& ctx) {
@@ -157,6 +176,8 @@ HandlerResult healthz(Ctx& ctx) {
   }
   return json_response(200, {{"status", "ok"}});
 }
+
+HandlerResult list_problems(Ctx& /*ctx*/) { return json_response(200, problems_json()); }
 
 HandlerResult metrics_text(Ctx& ctx) {
   net::Response response{

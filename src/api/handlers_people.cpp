@@ -134,7 +134,8 @@ HandlerResult create_session(Ctx& ctx) {
       !st) {
     return st.error();
   }
-  auto response = json_response(200, {{"token", token}, {"user", user_json(*user)}});
+  auto response = json_response(
+      200, {{"token", token}, {"csrf_token", csrf_token_of(token)}, {"user", user_json(*user)}});
   response.headers.emplace_back("Set-Cookie", session_cookie(ctx, token, kSessionSeconds));
   return response;
 }
@@ -151,6 +152,7 @@ HandlerResult get_me(Ctx& ctx) {
   if (!contract) return contract.error();
   json out = user_json(ctx.user);
   out["contract"] = {{"id", contract->id}, {"name", contract->name}};
+  out["csrf_token"] = csrf_token_of(ctx.session_token);
   return json_response(200, out);
 }
 

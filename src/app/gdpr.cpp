@@ -1,20 +1,20 @@
 // `hiresync gdpr-erase --email E`: removes every message, thread and link of that person in every
 // contract and records suppression entries (digests of each address and of each erased message's
-// key), so that later imports and syncs skip them with `erased`.
+// key), so that later imports and syncs skip them with `erased`. The erasure itself is
+// ingest::erase_person, shared with POST /api/ops/gdpr/erase.
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "app/commands.hpp"
 #include "app/context.hpp"
-#include "crypto/crypto.hpp"
+#include "ingest/erase.hpp"
 #include "match/canonical.hpp"
 
 namespace hiresync::app {
 
 int run_gdpr_erase(const CommonOptions& common, const EraseOptions& options, std::ostream& out,
                    std::ostream& err) {
-  auto canonical = match::canonical_address(options.email);
-  if (!canonical) {
+  if (!match::canonical_address(options.email)) {
     err << "hiresync gdpr-erase: not an email address: " << options.email << "\n";
     return 2;
   }
@@ -24,57 +24,18 @@ int run_gdpr_erase(const CommonOptions& common, const EraseOptions& options, std
         << "\n";
     return 1;
   }
-  // The person is every address of their profile when they have one; else just this address.
-  std::vector<std::string> canonicals{*canonical};
-  model::Id member_id = 0;
-  if (auto member = (*store)->find_member_by_canonical(*canonical); member) {
-    member_id = member->id;
-    canonicals.clear();
-    for (const auto& e : member->emails) {
-      if (auto c = match::canonical_address(e)) canonicals.push_back(*c);
-    }
-  }
-
-  auto tx = (*store)->begin("gdpr_erase");
-  if (!tx) {
-    err << "hiresync gdpr-erase: " << tx.error().detail << "\n";
-    return 1;
-  }
-  auto keys = (*store)->erase_messages_of(canonicals, member_id);
-  if (!keys) {
-    err << "hiresync gdpr-erase: " << keys.error().detail << "\n";
-    return 1;
-  }
-  for (const auto& key : *keys) {
-    if (auto st = (*store)->add_suppression("message", crypto::digest_hex(key)); !st) {
-      err << "hiresync gdpr-erase: " << st.error().detail << "\n";
-      return 1;
-    }
-  }
-  for (const auto& c : canonicals) {
-    if (auto st = (*store)->add_suppression("address", crypto::digest_hex(c)); !st) {
-      err << "hiresync gdpr-erase: " << st.error().detail << "\n";
-      return 1;
-    }
-  }
-  // The audit entry names no address: the erased person must not reappear in our records.
-  if (auto st = (*store)->audit("cli", "gdpr_erase", member_id ? "member " + std::to_string(member_id) : "",
-                                std::to_string(keys->size()) + " messages, " +
-                                    std::to_string(canonicals.size()) + " addresses suppressed");
-      !st) {
-    err << "hiresync gdpr-erase: " << st.error().detail << "\n";
-    return 1;
-  }
-  if (auto st = (*tx)->commit(); !st) {
-    err << "hiresync gdpr-erase: " << st.error().detail << "\n";
+  auto erased = ingest::erase_person(**store, 0, options.email, "cli");
+  if (!erased) {
+    err << "hiresync gdpr-erase: " << erased.error().detail << "\n";
     return 1;
   }
   if (options.json) {
-    out << nlohmann::json{{"erased_messages", keys->size()}, {"suppressed_addresses", canonicals.size()}}
+    out << nlohmann::json{{"erased_messages", erased->erased_messages},
+                          {"suppressed_addresses", erased->canonicals.size()}}
                .dump()
         << "\n";
   } else {
-    out << "erased " << keys->size() << " message(s); " << canonicals.size()
+    out << "erased " << erased->erased_messages << " message(s); " << erased->canonicals.size()
         << " address(es) suppressed from future sync\n";
   }
   return 0;

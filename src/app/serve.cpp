@@ -185,6 +185,7 @@ int run_serve(const ServeOptions& options, std::ostream& out, std::ostream& err)
   api::ApiConfig api_config;
   api_config.operator_token = cfg->operator_token;
   api_config.public_url = cfg->public_url;
+  api_config.web_dir = cfg->web_dir;
   api_config.cookie_secure = cfg->public_url.rfind("https://", 0) == 0;
   api_config.log = [&logger](std::string_view line) { logger.log("error", line); };
   api::Api api(

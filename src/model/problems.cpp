@@ -94,4 +94,6 @@ const Problem* find_problem(std::string_view code) {
   return nullptr;
 }
 
+std::span<const Problem> all_problems() { return kProblems; }
+
 }  // namespace hiresync::model

@@ -4,6 +4,7 @@
 // the mailbox state and are part of the API: DO NOT rename.
 #pragma once
 
+#include <span>
 #include <string_view>
 
 namespace hiresync::model {
@@ -16,5 +17,7 @@ struct Problem {
 
 // The problem with this code, or nullptr.
 const Problem* find_problem(std::string_view code);
+// Every problem, in table order (GET /api/problems lists them for the UI).
+std::span<const Problem> all_problems();
 
 }  // namespace hiresync::model

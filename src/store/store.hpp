@@ -43,7 +43,9 @@ struct Mailbox {
   Id id = 0;
   Id user_id = 0;
   Id contract_id = 0;
-  std::string provider;  // "google", "microsoft", "imap", or "import" (offline files)
+  // "google", "microsoft", "imap", "import" (offline files) or "inmail" (the user's sent InMails:
+  // never synced)
+  std::string provider;
   std::string address;
   std::string state;  // connecting | backfilling | live | throttled | needs_reauth | disabled | ...
   std::int64_t seen_count = 0;
@@ -140,6 +142,52 @@ struct ProjectInfo {
   Id contract_id = 0;
   std::string name;
   std::vector<Id> member_ids;  // candidates, ascending
+};
+
+// One participant of a stored message with its header role (from, sender, reply_to, to, cc, bcc).
+struct ListedParticipant {
+  std::string role;
+  std::string name;
+  std::string email;
+};
+// A message in full, as GET /api/messages/{id} and the GDPR export show it.
+struct MessageDetail {
+  ListedMessage message;  // the listed form (From, To and Cc only)
+  Id thread_id = 0;       // the lowest thread the message is linked in; 0 when it is in none
+  Id contract_id = 0;
+  std::string rfc_message_id;  // "" when absent
+  std::string text;
+  std::string html;
+  std::vector<model::Attachment> attachments;
+  std::vector<ListedParticipant> participants;  // every role, in header order (export only)
+};
+// Who owns a thread (the visibility checks of PATCH /api/threads/{id}).
+struct ThreadRef {
+  Id id = 0;
+  Id owner_user_id = 0;
+  Id member_id = 0;
+};
+// A candidate of a project with the latest message about them that a viewer may see.
+struct PipelineEntry {
+  Id member_id = 0;
+  std::string name;
+  struct Activity {
+    Id message_id = 0;
+    Id thread_id = 0;
+    Id owner_user_id = 0;
+    std::string kind;
+    std::string direction;
+    std::string subject;
+    std::int64_t sent_at = 0;
+  };
+  std::optional<Activity> last_activity;  // none when no message about them is visible
+};
+// A project a member is saved to, with its contract (the GDPR export).
+struct MemberProject {
+  Id contract_id = 0;
+  std::string contract_name;
+  Id project_id = 0;
+  std::string project_name;
 };
 
 class Store {
@@ -260,12 +308,42 @@ class Store {
   virtual Result<std::vector<VisibleThread>> visible_threads(Id viewer_user_id, Id contract_id,
                                                              Id member_id) = 0;
 
+  // --- messages as the API reads and changes them (sqlite_store_messages.cpp) ---------------
+  // The users of a contract by name.
+  virtual Result<std::vector<model::User>> list_users(Id contract_id) = 0;
+  // Message `message_id` as `viewer_user_id` sees it within `contract_id`. kNotFound when absent,
+  // of another contract, or private to another user: what a viewer may not see does not exist.
+  virtual Result<MessageDetail> visible_message(Id viewer_user_id, Id contract_id, Id message_id) = 0;
+  // Sets one message's visibility. kNotFound when absent. Idempotent. The caller checks ownership.
+  virtual Status set_message_visibility(Id message_id, model::Visibility visibility) = 0;
+  // Thread `thread_id` when `viewer_user_id` may see it within `contract_id`: it is theirs, or it
+  // holds a `contract`-visible message. kNotFound otherwise.
+  virtual Result<ThreadRef> visible_thread(Id viewer_user_id, Id contract_id, Id thread_id) = 0;
+  // Sets the visibility of every message of the thread's owner in the thread; returns how many
+  // messages it linked (changed or not). Idempotent. The caller checks ownership.
+  virtual Result<std::int64_t> set_thread_visibility(Id thread_id, model::Visibility visibility) = 0;
+  // The candidates of project `project_id` with their latest message visible to `viewer_user_id`
+  // within `contract_id` (same visibility rule as visible_threads; of two copies of one message at
+  // the same time, the viewer's own), newest activity first, then by name. One query for the whole
+  // project. The caller checks that the project is of the contract.
+  virtual Result<std::vector<PipelineEntry>> pipeline(Id viewer_user_id, Id contract_id, Id project_id) = 0;
+  // The user of the contract other than `except_user_id` whose mailbox (any real provider, not
+  // disconnected) holds `canonical_address`, or std::nullopt.
+  virtual Result<std::optional<model::User>> mailbox_holder(Id contract_id,
+                                                            const std::string& canonical_address,
+                                                            Id except_user_id) = 0;
+  // GDPR export: the projects a member is saved to in every contract, and every stored message
+  // linked to the member or with a participant among `canonicals`, in full (ascending ids).
+  virtual Result<std::vector<MemberProject>> projects_of_member(Id member_id) = 0;
+  virtual Result<std::vector<MessageDetail>> messages_of_person(const std::vector<std::string>& canonicals,
+                                                                Id member_id) = 0;
+
   // --- sync engine ---------------------------------------------------------------------------
   // kNotFound when absent.
   virtual Result<Mailbox> get_mailbox(Id mailbox_id) = 0;
-  // The user's provider mailbox (any provider but "import"), or kNotFound.
+  // The user's provider mailbox (any provider but "import" and "inmail"), or kNotFound.
   virtual Result<Mailbox> mailbox_of_user(Id user_id) = 0;
-  // Mailboxes of real providers (not "import") whose state is not `disconnected`, for the engine
+  // Mailboxes of real providers (not "import" nor "inmail") whose state is not `disconnected`, for the engine
   // to schedule; with contract_id != 0 only that contract's.
   virtual Result<std::vector<Mailbox>> syncable_mailboxes(Id contract_id) = 0;
   // Mailboxes of `provider` with this canonical address (push intake), any state.

@@ -50,6 +50,9 @@ struct AuthorizeOutcome {
   model::Id user_id = 0;
   bool connected = false;
   std::string problem;  // when not connected: why (model/problems.hpp)
+  // For problem "mailbox_in_use": the colleague holding the address, as "Name (email)"; "" when
+  // unknown.
+  std::string holder;
 };
 
 class SyncService {

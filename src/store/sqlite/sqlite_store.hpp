@@ -79,6 +79,18 @@ class SqliteStore final : public Store {
   Result<std::vector<VisibleThread>> visible_threads(Id viewer_user_id, Id contract_id,
                                                      Id member_id) override;
 
+  Result<std::vector<model::User>> list_users(Id contract_id) override;
+  Result<MessageDetail> visible_message(Id viewer_user_id, Id contract_id, Id message_id) override;
+  Status set_message_visibility(Id message_id, model::Visibility visibility) override;
+  Result<ThreadRef> visible_thread(Id viewer_user_id, Id contract_id, Id thread_id) override;
+  Result<std::int64_t> set_thread_visibility(Id thread_id, model::Visibility visibility) override;
+  Result<std::vector<PipelineEntry>> pipeline(Id viewer_user_id, Id contract_id, Id project_id) override;
+  Result<std::optional<model::User>> mailbox_holder(Id contract_id, const std::string& canonical_address,
+                                                    Id except_user_id) override;
+  Result<std::vector<MemberProject>> projects_of_member(Id member_id) override;
+  Result<std::vector<MessageDetail>> messages_of_person(const std::vector<std::string>& canonicals,
+                                                        Id member_id) override;
+
   Result<Mailbox> get_mailbox(Id mailbox_id) override;
   Result<Mailbox> mailbox_of_user(Id user_id) override;
   Result<std::vector<Mailbox>> syncable_mailboxes(Id contract_id) override;
@@ -116,6 +128,8 @@ class SqliteStore final : public Store {
  private:
   explicit SqliteStore(std::unique_ptr<sqlite::Db> db) : db_(std::move(db)) {}
   Status migrate(int max_version);
+  // One message in full by a detail query (kSelectMessageDetail*) already bound; kNotFound when no row.
+  Result<MessageDetail> read_message_detail(sqlite::Stmt& q, Id message_id);
   // The contract of a user; kNotFound when there is no such user.
   Result<Id> contract_of_user(Id user_id);
   // Success when no other user of the contract holds `canonical_address` for `provider` in a

@@ -20,13 +20,14 @@ constexpr const char* kSelectMailbox = "SELECT " HIRESYNC_MAILBOX_COLUMNS " FROM
 // The user's mailbox with the contract's current provider first, then the most recently changed.
 constexpr const char* kSelectMailboxOfUserAny =
     "SELECT " HIRESYNC_MAILBOX_COLUMNS
-    " FROM mailboxes m JOIN contracts c ON c.id = m.contract_id WHERE m.user_id = ? AND m.provider != "
-    "'import'"
+    " FROM mailboxes m JOIN contracts c ON c.id = m.contract_id WHERE m.user_id = ?"
+    " AND m.provider NOT IN ('import', 'inmail')"
     " ORDER BY (m.provider = c.email_provider) DESC, m.updated_at DESC, m.id DESC LIMIT 1";
-constexpr const char* kSelectSyncable = "SELECT " HIRESYNC_MAILBOX_COLUMNS
-                                        " FROM mailboxes m WHERE m.provider != 'import' AND m.state != "
-                                        "'disconnected' AND (?1 = 0 OR m.contract_id = ?1)"
-                                        " ORDER BY m.id";
+constexpr const char* kSelectSyncable =
+    "SELECT " HIRESYNC_MAILBOX_COLUMNS
+    " FROM mailboxes m WHERE m.provider NOT IN ('import', 'inmail') AND m.state != "
+    "'disconnected' AND (?1 = 0 OR m.contract_id = ?1)"
+    " ORDER BY m.id";
 constexpr const char* kSelectByAddress =
     "SELECT " HIRESYNC_MAILBOX_COLUMNS
     " FROM mailboxes m WHERE m.provider = ? AND m.canonical_address = ? ORDER BY m.id";
