@@ -27,9 +27,9 @@ net::Response control_error(int code, const std::string& message) {
 
 }  // namespace
 
-ProviderSandbox* Sandbox::owner_of(const std::string& address) {
+ProviderSandbox* Sandbox::owner_of(const std::string& address, const std::string& provider) {
   for (const auto& p : providers_) {
-    if (p->has_account(address)) return p.get();
+    if ((provider.empty() || provider == p->name()) && p->has_account(address)) return p.get();
   }
   return nullptr;
 }
@@ -65,7 +65,7 @@ net::Response Sandbox::control(const net::Request& req) {
       if (p == nullptr) return control_error(404, "no such provider");
       return net::Response::json(200, p->stats("").dump());
     }
-    ProviderSandbox* p = owner_of(account);
+    ProviderSandbox* p = owner_of(account, req.param("provider").value_or(""));
     if (p == nullptr) return control_error(404, "Unknown account: " + account);
     return net::Response::json(200, p->stats(account).dump());
   }
@@ -89,11 +89,15 @@ net::Response Sandbox::control(const net::Request& req) {
     if (p == nullptr) return control_error(501, "provider not emulated yet: " + provider);
     return p->upsert_account(body);
   }
+  // An address may have an account on both providers; "provider" (body or ?provider=) picks one,
+  // else the first that has the address (Google before Microsoft).
+  std::string chosen = req.param("provider").value_or("");
+  if (body.contains("provider") && body["provider"].is_string()) chosen = body["provider"].get<std::string>();
   if (path == "/control/faults") {
     const std::string account = body.contains("account") && body["account"].is_string()
                                     ? lower(body["account"].get<std::string>())
                                     : "";
-    ProviderSandbox* p = owner_of(account);
+    ProviderSandbox* p = owner_of(account, chosen);
     if (p == nullptr) return control_error(404, "Unknown account: " + account);
     return p->add_fault(account, body);
   }
@@ -104,7 +108,7 @@ net::Response Sandbox::control(const net::Request& req) {
     if (slash == std::string::npos) return control_error(404, "unknown control path");
     const std::string address = lower(rest.substr(0, slash));
     const std::string action = rest.substr(slash + 1);
-    ProviderSandbox* p = owner_of(address);
+    ProviderSandbox* p = owner_of(address, chosen);
     if (p == nullptr) return control_error(404, "Unknown account: " + address);
     if (action == "messages") return p->deliver(address, body);
     if (action == "messages:bulk") return p->deliver_bulk(address, body);

@@ -35,7 +35,8 @@ class Sandbox {
 
  private:
   net::Response control(const net::Request& req);
-  ProviderSandbox* owner_of(const std::string& address);
+  // The provider holding an account for `address`: only `provider` when given, else the first.
+  ProviderSandbox* owner_of(const std::string& address, const std::string& provider = "");
   ProviderSandbox* by_name(const std::string& name);
 
   std::vector<std::unique_ptr<ProviderSandbox>> providers_;

@@ -153,8 +153,11 @@ model::Result<AuthorizeOutcome> Engine::finish_authorize(std::string_view sessio
                                   vault_.seal(*tokens, user->id, pending->provider));
   if (!mb) {
     if (mb.error().code == ErrorCode::kConflict) {
-      (void)c->oauth->revoke(tokens->refresh_token.empty() ? tokens->access_token : tokens->refresh_token);
+      // The tokens are dropped, not revoked: the grant they belong to may be the holder's own (a
+      // provider grant is per account and app), and revoking it would disconnect the colleague.
       outcome.problem = "mailbox_in_use";
+      auto holder = store.mailbox_holder(user->contract_id, *canonical, user->id);
+      if (holder && *holder) outcome.holder = (*holder)->name + " (" + (*holder)->email + ")";
       return outcome;
     }
     return mb.error();
@@ -164,6 +167,12 @@ model::Result<AuthorizeOutcome> Engine::finish_authorize(std::string_view sessio
   (void)store.audit("user:" + std::to_string(user->id), "mailbox.authorize",
                     "mailbox:" + std::to_string(mb->id), pending->provider);
   outcome.connected = true;
+  {
+    // A new grant: whatever watch or subscriptions the cursor remembers may have ended with the
+    // old one (a revoke, a password change), so push is set up again by the first run.
+    std::lock_guard lock(mu_);
+    slots_[mb->id].renew_watch = true;
+  }
   enqueue(mb->id, 0);
   return outcome;
 }
@@ -221,6 +230,14 @@ Status Engine::deauthorize(model::Id user_id) {
   auto tx = (*store)->begin("deauthorize");
   if (!tx) return tx.error();
   if (auto st = (*store)->save_tokens(mb->id, ""); !st) return st;
+  // The watch (Gmail) or subscriptions (Graph) just ended: forget them, so that reauthorizing sets
+  // up push again instead of waiting for the daily renewal while the change cursor is kept.
+  if (auto cursor = parse_cursor(mb->cursor); cursor && !mb->cursor.empty()) {
+    cursor->watch_expires_ms = 0;
+    cursor->watch_renewed_at_s = 0;
+    cursor->watch_state.clear();
+    if (auto st = (*store)->save_cursor(mb->id, serialize(*cursor)); !st) return st;
+  }
   if (auto st = (*store)->set_mailbox_state(mb->id, "disconnected", "deauthorized", "", 0); !st) return st;
   if (auto st = (*store)->audit("user:" + std::to_string(user_id), "mailbox.deauthorize",
                                 "mailbox:" + std::to_string(mb->id), mb->provider);

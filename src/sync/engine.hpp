@@ -128,7 +128,7 @@ class Engine final : public SyncService {
     bool rerun = false;
     int failures = 0;               // consecutive failed runs (backoff)
     bool followup = false;          // a push arrived: check once more shortly after the next run
-    bool renew_watch = false;       // Graph asked for the subscriptions to be renewed
+    bool renew_watch = false;       // renew push: Graph asked, or a new grant was just stored
     bool drop_watch_state = false;  // Graph removed them: create new ones
   };
   struct Due {

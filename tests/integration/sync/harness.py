@@ -167,8 +167,10 @@ class Stack:
                                  "consent": consent, "hosting": hosting})
         assert status in (200, 201), (status, body)
 
-    def deliver(self, address, raw, folder="inbox", internal_date_ms=None):
+    def deliver(self, address, raw, folder="inbox", internal_date_ms=None, provider=None):
         body = {"folder": folder, "raw": raw}
+        if provider is not None:
+            body["provider"] = provider
         if internal_date_ms is not None:
             body["internal_date_ms"] = internal_date_ms
         status, out = self.ctl("POST", f"/control/accounts/{address}/messages", body)

@@ -1,8 +1,9 @@
 """Issue 3, first "Done when": the whole Google path through the HTTP API only."""
 import time
 import unittest
+import urllib.parse
 
-from harness import StackTest, World, message, wait_until
+from harness import StackTest, World, http, message, wait_until
 
 
 class GoogleFlow(StackTest):
@@ -103,6 +104,39 @@ class GoogleFlow(StackTest):
         # Reauthorizing resumes from the stored cursor: the message that arrived meanwhile appears.
         world.authorize()
         wait_until(lambda: world.message_ids() == ["After", "First"], timeout=5, what="resume from cursor")
+
+        # Deauthorizing ended the watch, so reauthorizing must set it up again: the next mail comes
+        # by push (the fallback poll is 10 minutes away in these tests).
+        st.deliver(world.recruiter, message(cand, world.recruiter, "Later", "later@c.example"))
+        wait_until(lambda: world.message_ids() == ["After", "First", "Later"], timeout=5, what="push after reauth")
+
+    def test_a_colleague_connecting_a_held_address_is_told_who_holds_it_and_breaks_nothing(self):
+        st = self.stack
+        world = self.live_world()
+        # Asked up front: 409 naming the holder.
+        s, body = st.api("POST", "/api/me/mailbox/authorize", {"address": world.recruiter}, world.second)
+        self.assertEqual(s, 409, body)
+        self.assertEqual(body["error"]["code"], "mailbox_in_use")
+        self.assertIn("Rita", body["error"]["message"])
+        self.assertIn(world.recruiter, body["error"]["message"])
+
+        # Through the provider anyway (Sam signs in to Rita's account on the consent page): the
+        # callback names the holder, and Rita's own connection keeps working (no revoke of a grant
+        # that is hers).
+        s, body = st.api("POST", "/api/me/mailbox/authorize", None, world.second)
+        self.assertEqual(s, 200, body)
+        url = urllib.parse.urlsplit(body["authorize_url"])
+        query = dict(urllib.parse.parse_qsl(url.query))
+        query["login_hint"] = world.recruiter
+        s, _, h = http("GET", urllib.parse.urlunsplit(url._replace(query=urllib.parse.urlencode(query))))
+        self.assertIn(s, (302, 303))
+        s, _, h = http("GET", h["Location"], headers={"Authorization": f"Bearer {world.second}"})
+        self.assertIn("code=mailbox_in_use", h["Location"])
+        self.assertIn("holder=Rita", h["Location"])
+        self.assertEqual(st.stats(world.recruiter)["endpoints"].get("revoke", 0), 0)
+        st.deliver(world.recruiter, message(world.candidate_email, world.recruiter, "Still mine", "mine@c.example"))
+        wait_until(lambda: world.message_ids() == ["Still mine"], timeout=5, what="the holder still syncing")
+        self.assertEqual(world.mailbox()[1]["status"], "live")
 
     def test_candidate_saved_later_gets_their_past_mail_by_targeted_search(self):
         st = self.stack

@@ -45,6 +45,15 @@ class MicrosoftFlow(StackTest):
         self.assertTrue(mb["error"]["message"] and mb["error"]["remedy"], mb)
         return mb["error"]
 
+    def test_an_address_on_both_providers_gets_mail_on_the_one_named(self):
+        # The demo gives each recruiter an account on both providers; delivery names the provider.
+        st = self.stack
+        world = self.live_world()
+        st.add_account(world.recruiter, provider="google")
+        st.deliver(world.recruiter, message(world.candidate_email, world.recruiter, "Via Graph", "graph@c.example"),
+                   provider="microsoft")
+        wait_until(lambda: world.message_ids() == ["Via Graph"], timeout=5, what="the Microsoft copy")
+
     def test_each_tenant_failure_has_its_own_code_message_and_remedy(self):
         st = self.stack
         cases = [({"consent": "admin_required"}, "admin_consent_required"),
