@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all build deps test lint demo bench corpus clean
+.PHONY: all build deps test lint demo demo-cli bench corpus clean
 
 all: build
 
@@ -30,6 +30,9 @@ test: corpus build
 
 demo: build
 	@bash scripts/demo.sh $(BUILD)
+
+demo-cli: build
+	@bash scripts/cli-demo.sh $(BUILD)
 
 bench:
 	@bash scripts/install-deps.sh bench

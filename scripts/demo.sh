@@ -1,46 +1,205 @@
 #!/usr/bin/env bash
-# `make demo`: a fresh demo database, the demo contract seeded, a sample mailbox (a maildir and an
-# mbox) imported as the recruiter's mailbox, then the reasons behind what did not sync.
-# Until the web app lands (issue 5) this is the product's face: everything runs through the real
-# `hiresync` binary on a real SQLite file.
+# `make demo`: the product demo. A fresh data directory (hiresync-data/), the provider emulator
+# (hiresync-sandbox, with its consent page: nothing is approved automatically), `hiresync serve` on
+# SQLite with the demo contract seeded (demo/app-seed.json), sandbox mail accounts for the
+# recruiters and a few that show the troubleshooting paths, and a mail simulator that delivers
+# candidate email every few seconds. Prints the URL, the logins and what to try, then runs until
+# Ctrl-C, which stops everything it started.
+#
+# Usage: scripts/demo.sh [BUILD_DIR]          (make demo passes $(BUILD); default: build)
+# Environment (optional):
+#   DEMO_HOST          host both servers listen on and the browser uses   (default 127.0.0.1)
+#   DEMO_PORT          HireSync's port                                     (default 8080)
+#   DEMO_SANDBOX_PORT  the sandbox's port                                  (default 9090)
+#   DEMO_INTERVAL      seconds between simulated deliveries                (default 5)
+#   HIRESYNC_OPERATOR_TOKEN  the operator token (default: a random one, printed)
+#   HIRESYNC_WEB_DIR   serve the UI from this folder instead of the embedded copy (development)
+# The command-line demo that imports a sample mailbox is `make demo-cli` (scripts/cli-demo.sh).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-build}"
-bin="$root/$build/src/app/hiresync"
-db="$root/hiresync-data/demo.db"
-owner="rita@acme-robotics.com"
-rm -f "$db" "$db-wal" "$db-shm"
-mkdir -p "$(dirname "$db")"
+case "$build" in /*) ;; *) build="$root/$build" ;; esac
+bin="$build/src/app/hiresync"
+sandbox_bin="$build/sandbox/hiresync-sandbox"
+host="${DEMO_HOST:-127.0.0.1}"
+port="${DEMO_PORT:-8080}"
+sandbox_port="${DEMO_SANDBOX_PORT:-9090}"
+interval="${DEMO_INTERVAL:-5}"
+base="http://$host:$port"
+sandbox="http://$host:$sandbox_port"
+data="$root/hiresync-data"
+logs="$data/logs"
+seed="$root/demo/app-seed.json"
 
-bold() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+for b in "$bin" "$sandbox_bin"; do
+  [[ -x "$b" ]] || { echo "demo: $b not found; run 'make demo' (it builds first)" >&2; exit 2; }
+done
+command -v python3 >/dev/null || { echo "demo: python3 is needed (scripts/install-deps.sh installs it)" >&2; exit 2; }
 
-bold "Seeding the demo contract (Acme Robotics, Google Workspace) into $db"
-"$bin" seed --db "$db" "$root/demo/seed.json"
+# A tiny HTTP client (python3 is part of the build dependencies; curl may be absent on a fresh
+# machine). Prints the status and the body; exits 0 for 2xx.
+http() {  # METHOD URL [JSON]
+  python3 - "$@" <<'PY'
+import sys, urllib.request, urllib.error
+method, url = sys.argv[1], sys.argv[2]
+data = sys.argv[3].encode() if len(sys.argv) > 3 else None
+req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+try:
+    with urllib.request.urlopen(req, timeout=5) as r:
+        print(r.status, r.read().decode("utf-8", "replace")); sys.exit(0)
+except urllib.error.HTTPError as e:
+    print(e.code, e.read().decode("utf-8", "replace")); sys.exit(1)
+except OSError as e:
+    print(0, e); sys.exit(1)
+PY
+}
 
-bold "Importing Rita's mailbox (demo/mailbox: a maildir; demo/archive.mbox: an mbox)"
-(cd "$root" && "$bin" import --db "$db" --owner "$owner" demo/mailbox demo/archive.mbox) || true
+port_busy() { (exec 3<>"/dev/tcp/$host/$1") 2>/dev/null; }
+for p in "$port" "$sandbox_port"; do
+  if port_busy "$p"; then
+    echo "demo: $host:$p is already in use (an earlier demo still running?). Stop it, or pick other ports:" >&2
+    echo "      DEMO_PORT=8081 DEMO_SANDBOX_PORT=9091 make demo" >&2
+    exit 1
+  fi
+done
 
-bold "Importing the same mail again: nothing is doubled"
-(cd "$root" && "$bin" import --db "$db" --owner "$owner" demo/mailbox demo/archive.mbox | tail -1) || true
+pids=()
+# shellcheck disable=SC2317  # invoked by the trap below
+cleanup() {
+  trap - EXIT INT TERM
+  if ((${#pids[@]})); then
+    printf '\nStopping the demo...\n'
+    kill -TERM "${pids[@]}" 2>/dev/null || true
+    wait "${pids[@]}" 2>/dev/null || true
+  fi
+  echo "Stopped. The demo's data and logs stay in $data (make demo starts fresh)."
+}
+trap cleanup EXIT
+trap 'exit 0' INT TERM
 
-bold "Why did Chen's reply not sync? (hiresync explain)"
-"$bin" explain --db "$db" --owner "$owner" "$root/demo/mailbox/cur/04-chen-restricted.eml"
+wait_healthy() {  # NAME URL PID LOG
+  local i
+  for ((i = 0; i < 150; i++)); do
+    if ! kill -0 "$3" 2>/dev/null; then
+      echo "demo: $1 exited; the end of its log ($4):" >&2
+      tail -n 20 "$4" >&2
+      exit 1
+    fi
+    http GET "$2/healthz" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "demo: $1 did not answer $2/healthz within 15 s; see $4" >&2
+  exit 1
+}
 
-bold "And the internal panel email?"
-"$bin" explain --db "$db" --owner "$owner" "$root/demo/mailbox/cur/06-internal.eml"
+# A fresh data directory: the database, its secret key (made by serve, mode 0600) and the logs.
+rm -f "$data/hiresync.db" "$data/hiresync.db-wal" "$data/hiresync.db-shm" "$data/secret.key" "$data/demo.toml"
+rm -rf "$logs"
+mkdir -p "$logs"
+cat >"$data/demo.toml" <<'TOML'
+# Written by scripts/demo.sh for the demo (see README.md for every setting).
+[sync]
+backfill_days = 30     # the window searched when a mailbox connects
+poll_interval_s = 60   # the safety-net poll; pushes deliver within milliseconds
+TOML
 
-bold "Candidate threads now in the store (private to Rita)"
-if command -v sqlite3 >/dev/null; then
-  sqlite3 -header -column "$db" "
-    SELECT m.name AS candidate, t.subject AS thread, COUNT(mc.message_id) AS messages,
-           datetime(t.last_message_at, 'unixepoch') AS last_message
-    FROM threads t JOIN members m ON m.id = t.member_id
-    JOIN message_candidates mc ON mc.thread_id = t.id
-    GROUP BY t.id ORDER BY m.name, t.last_message_at;"
-fi
+export HIRESYNC_OPERATOR_TOKEN="${HIRESYNC_OPERATOR_TOKEN:-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}"
+unset HIRESYNC_SECRET_KEY HIRESYNC_DB HIRESYNC_PUBLIC_URL
 
-bold "A GDPR erasure of Bob Martin: his mail is removed, and never syncs again"
-"$bin" gdpr-erase --db "$db" --email bob.martin@gmail.com
-(cd "$root" && "$bin" import --db "$db" --owner "$owner" demo/mailbox/cur/03-rita-to-bob-plus-tag.eml) || true
+printf '\033[1m== HireSync demo\033[0m\n'
+echo "Seeding the demo contract (demo/app-seed.json)"
+"$bin" seed --db "$data/hiresync.db" "$seed" | sed 's/^/   /'
 
-printf '\nThe demo database stays at %s; try:\n  %s explain --db %s --owner %s FILE.eml\n' "$db" "$bin" "$db" "$owner"
+echo "Starting hiresync-sandbox on $sandbox (Google and Microsoft, consent page on)"
+"$sandbox_bin" --listen "$host:$sandbox_port" --google-push-endpoint "$base/webhooks/google" \
+  >"$logs/sandbox.log" 2>&1 &
+pids+=($!)
+wait_healthy hiresync-sandbox "$sandbox" "${pids[-1]}" "$logs/sandbox.log"
+
+echo "Starting hiresync serve on $base (SQLite: hiresync-data/hiresync.db)"
+"$bin" serve --listen "$host:$port" --db "$data/hiresync.db" --config "$data/demo.toml" \
+  --public-url "$base" --sandbox "$sandbox" >"$logs/serve.log" 2>&1 &
+pids+=($!)
+wait_healthy "hiresync serve" "$base" "${pids[-1]}" "$logs/serve.log"
+
+echo "Creating the sandbox mail accounts"
+account() {  # PROVIDER ADDRESS CONSENT HOSTING MAILBOX
+  local out
+  out="$(http POST "$sandbox/control/accounts" \
+    "{\"provider\":\"$1\",\"address\":\"$2\",\"consent\":\"$3\",\"hosting\":\"$4\",\"mailbox\":$5}")" ||
+    { echo "demo: creating the $1 account $2 failed: $out" >&2; exit 1; }
+}
+for user in rita sam tom; do
+  for provider in google microsoft; do account "$provider" "$user@acme-robotics.com" granted cloud true; done
+done
+account google olga@globex.example granted cloud true
+# Accounts that show the troubleshooting paths (typed into the consent page's Account field).
+account google it-approval@acme-robotics.com admin_policy_enforced cloud true
+account microsoft it-approval@acme-robotics.com admin_required cloud true
+account google not-assigned@acme-robotics.com org_internal cloud true
+account microsoft not-assigned@acme-robotics.com not_assigned cloud true
+account google onprem@acme-robotics.com granted cloud false
+account microsoft onprem@acme-robotics.com granted on_premises true
+
+echo "Starting the mail simulator (a message for each recruiter every ${interval} s)"
+python3 "$root/scripts/mail_simulator.py" --sandbox "$sandbox" --seed "$seed" --interval "$interval" \
+  --recruiters rita@acme-robotics.com,sam@acme-robotics.com,tom@acme-robotics.com \
+  >"$logs/simulator.log" 2>&1 &
+pids+=($!)
+
+b=$'\033[1m' n=$'\033[0m'
+cat <<EOF
+
+${b}HireSync is running: open $base${n}
+
+Sign in as (password after the slash):
+  rita@acme-robotics.com / rita-demo-pass   Rita Recruiter, admin of Acme Robotics
+  sam@acme-robotics.com  / sam-demo-pass    Sam Sourcer, recruiter
+  tom@acme-robotics.com  / tom-demo-pass    Tom Hart, recruiter
+  olga@globex.example    / olga-demo-pass   Olga, admin of another company (Globex Staffing)
+
+What to try:
+  1. As Rita: Settings > Company: "Company email and calendar provider" is None. Edit, choose
+     Google Workspace (or Microsoft 365), Save. Until then nobody can connect a mailbox.
+  2. Settings > Email & calendar: "Authorize work email". The sandbox's consent page opens for
+     rita@acme-robotics.com: Allow. You come back to "Connected"; the mail the simulator already
+     delivered is backfilled, then the mailbox is live.
+  3. Projects > Backend Engineer: the pipeline shows each candidate's latest activity. Open Ann Lee:
+     a new candidate email (or Rita's reply, from the Sent folder) arrives every ${interval} s without
+     reloading. Every message is "Private to me" until Rita makes it (or a thread) public.
+  4. In a private window sign in as Sam and connect his mailbox too. Sam sees his own mail and only
+     what Rita made public. A message Ann sent to Rita with Sam in Cc shows once.
+  5. Chen Wei (hides from email discovery), Lena Fischer (on acme-robotics.com, the company's own
+     domain), Felix Braun (in no project) and newsletters never sync: the simulator sends such mail
+     too. Troubleshooting: enter the provider message id the simulator log prints for such a
+     message (grep "must NOT" in the simulator log below), or paste a message, to read why.
+  6. Send an InMail (the company default is private; Settings > Company changes it).
+  7. Deauthorize: syncing stops, the synced messages stay. As Olga (another company), Ann Lee's
+     Acme threads do not exist.
+
+Troubleshooting paths: on the consent page, replace the account with one of these, then Allow:
+  it-approval@acme-robotics.com   Google: the Workspace admin blocks the app (admin_policy_enforced);
+                                  Microsoft: admin consent required (AADSTS90094)
+  not-assigned@acme-robotics.com  Microsoft: the user is not assigned to the app (AADSTS50105);
+                                  Google: the account is outside the allowed organization (org_internal)
+  onprem@acme-robotics.com        Microsoft: mailbox hosted on-premises (MailboxNotEnabledForRESTAPI);
+                                  Google: the account has no Gmail mailbox
+  rita@acme-robotics.com as Sam, after Rita connected: "already connected by Rita Recruiter"
+  Deny on the consent page: access_denied. The IT admin page explains what IT must grant.
+
+Behind the scenes:
+  logs       $logs/{serve,sandbox,simulator}.log   (tail -f $logs/simulator.log)
+  operator   curl -H "Authorization: Bearer $HIRESYNC_OPERATOR_TOKEN" "$base/api/ops/gdpr/export?member_id=1"
+  sandbox    $sandbox (control API: sandbox/README.md)
+
+Press Ctrl-C to stop.
+EOF
+
+# Run until Ctrl-C, or until the server or the sandbox exits on its own.
+while kill -0 "${pids[0]}" 2>/dev/null && kill -0 "${pids[1]}" 2>/dev/null; do
+  sleep 1 &
+  wait $! || true
+done
+echo "demo: a server exited on its own; the end of its log:" >&2
+tail -n 20 "$logs/serve.log" "$logs/sandbox.log" >&2
+exit 1
