@@ -10,7 +10,8 @@
 #                                                        made here under bench/out/corpus/)
 #   ROUNDS        rounds of every contender             (default: 5)
 #   CONTENDERS    comma list to run a subset: floor,import,python-compat32,python-default,
-#                 mailparser,postal-mime, sync (the sync bench)  (default: all)
+#                 mailparser,postal-mime, sync (the sync bench), threads (the candidate threads
+#                 endpoint under load, with wrk)  (default: all)
 #   PYTHON_BIN, NODE_BIN                                (default: python3, node from PATH)
 #
 # Nothing is built here except, when a binary is missing and $BUILD_DIR is configured, its CMake
@@ -82,8 +83,10 @@ else
 fi
 [[ -d "$corpus" ]] || { echo "bench: corpus directory '$corpus' not found" >&2; exit 1; }
 
-# "sync" names the sync bench below; compare.py runs the import contenders.
-import_contenders="$(printf '%s' "${CONTENDERS:-all}" | tr ',' '\n' | grep -v '^sync$' | paste -sd, -)"
+# "sync" and "threads" name the benches below; compare.py runs the import contenders (grep finding
+# none is not an error: CONTENDERS=sync runs the sync bench alone).
+import_contenders="$(printf '%s' "${CONTENDERS:-all}" | tr ',' '\n' | { grep -v -e '^sync$' -e '^threads$' || true; } |
+  paste -sd, -)"
 if [[ -n "$import_contenders" ]]; then
 "$python_bin" bench/compare.py \
   --corpus "$corpus" \
@@ -105,4 +108,10 @@ if [[ -z "${CONTENDERS:-}" || ",${CONTENDERS}," == *",sync,"* ]]; then
   if [[ -z "${HIRESYNC_SANDBOX_BIN:-}" ]]; then build_if_missing "$sandbox_bin" hiresync-sandbox; fi
   HIRESYNC_BIN="$(realpath "$hiresync_bin")" HIRESYNC_SANDBOX_BIN="$(realpath "$sandbox_bin")" \
     "$python_bin" bench/sync_bench.py --results bench/RESULTS.md
+fi
+
+# The threads bench (issue 5): GET /api/candidates/{id}/threads with 100,000 messages in the store,
+# 64 clients (wrk), side by side with /healthz. Rewrites only its own section of bench/RESULTS.md.
+if [[ -z "${CONTENDERS:-}" || ",${CONTENDERS}," == *",threads,"* ]]; then
+  HIRESYNC_BIN="$(realpath "$hiresync_bin")" "$python_bin" bench/threads_bench.py --results bench/RESULTS.md
 fi
