@@ -86,6 +86,57 @@ TEST_F(StoreTest, UpgradesAnOlderDatabaseKeepingItsData) {
   EXPECT_TRUE(s->suppressed_digests("address").ok());
 }
 
+// 0006 moved the bodies out of `messages`: a message stored at version 5 keeps its text and HTML,
+// and erasing it still removes them.
+TEST_F(StoreTest, MessageBodiesSurviveTheUpgradeTo0006) {
+  Seeded a;
+  Id mailbox = 0;
+  {
+    auto old = open(5);
+    ASSERT_TRUE(old);
+    a = seed(*old);
+    auto mb = old->ensure_mailbox(a.user, "import", "rita@acme.com", "rita@acme.com");
+    ASSERT_TRUE(mb.ok());
+    mailbox = mb->id;
+  }
+  {
+    // Written as version 5 wrote it: the bodies in the message row.
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
+    const std::string sql =
+        "INSERT INTO messages(id, mailbox_id, owner_user_id, contract_id, provider_message_id, "
+        "rfc_message_id,"
+        " direction, subject, sent_at, text_body, html_body, snippet, created_at) VALUES (7, " +
+        std::to_string(mailbox) + ", " + std::to_string(a.user) + ", " + std::to_string(a.contract) +
+        ", 'mid:7@x', '7@x', 'inbound', 'Hello', 100, 'Hi Rita,\nsee you.', '<p>Hi Rita,</p>', 'Hi Rita',"
+        " 100);"
+        " INSERT INTO message_participants(message_id, position, role, name, email, canonical)"
+        " VALUES (7, 0, 'from', 'Ann', 'ann@example.org', 'ann@example.org');";
+    EXPECT_EQ(sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(raw);
+    sqlite3_close(raw);
+  }
+  auto s = open();
+  ASSERT_TRUE(s);
+  EXPECT_EQ(*s->schema_version(), all_migrations().back().version);
+  auto d = s->visible_message(a.user, a.contract, 7);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->text, "Hi Rita,\nsee you.");
+  EXPECT_EQ(d->html, "<p>Hi Rita,</p>");
+  EXPECT_EQ(d->message.snippet, "Hi Rita");
+  ASSERT_TRUE(d->message.from.has_value());
+  EXPECT_EQ(d->message.from->email, "ann@example.org");
+
+  ASSERT_TRUE(s->erase_messages_of({"ann@example.org"}, a.member).ok());
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(raw, "SELECT COUNT(*) FROM message_bodies", -1, &st, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int64(st, 0), 0);
+  sqlite3_finalize(st);
+  sqlite3_close(raw);
+}
+
 TEST_F(StoreTest, ForeignKeysAndWalAreOn) {
   auto s = open();
   // A candidate link to a project that does not exist violates a foreign key.

@@ -3,6 +3,7 @@
 
 #include <climits>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "store/sqlite/sqlite_db.hpp"
@@ -132,6 +133,9 @@ class SqliteStore final : public Store {
   Result<MessageDetail> read_message_detail(sqlite::Stmt& q, Id message_id);
   // The contract of a user; kNotFound when there is no such user.
   Result<Id> contract_of_user(Id user_id);
+  // Ids of every message with a participant among `canonicals` or linked to `member_id` (0: none):
+  // what a GDPR export shows and an erasure deletes.
+  Result<std::set<Id>> message_ids_of_person(const std::vector<std::string>& canonicals, Id member_id);
   // Success when no other user of the contract holds `canonical_address` for `provider` in a
   // mailbox that is not disconnected; kConflict with the holder's email as detail otherwise.
   Status check_address_free(Id contract_id, const std::string& canonical_address, const std::string& provider,
@@ -145,6 +149,9 @@ class SqliteStore final : public Store {
 
 // Seconds since the Unix epoch (store timestamps are integers).
 std::int64_t unix_now();
+
+// The user of the current row of a statement selecting (id, contract_id, email, name, role).
+model::User read_user_row(const sqlite::Stmt& q);
 
 // Inside the caller's transaction no savepoint is opened: the caller's transaction already makes
 // the whole unit atomic (each savepoint made SQLite journal every page it touched, a fifth of an

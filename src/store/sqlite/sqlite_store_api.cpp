@@ -52,30 +52,29 @@ constexpr const char* kSelectProjects =
 
 // Every (thread, message) pair of the candidate in the contract that the viewer may see: all of
 // the viewer's own, and others' `contract`-visible ones. Reads threads by (member, contract), then
-// each thread's links and messages by primary key. Participants come as a JSON array of
-// [position, role, name, email] (From, To and Cc only: Bcc is the owner's business).
+// each thread's links and messages by primary key. A message is linked once per candidate, so a
+// message id appears at most once.
 constexpr const char* kSelectVisibleMessages =
     "SELECT t.id, t.owner_user_id, u.name, u.email, t.subject,"
     " m.id, m.kind, m.direction, m.subject, m.sent_at, m.snippet, m.visibility, COALESCE(m.rfc_message_id, "
-    "''),"
-    " (SELECT json_group_array(json_array(p.position, p.role, p.name, p.email)) FROM message_participants p"
-    "   WHERE p.message_id = m.id AND p.role IN ('from', 'to', 'cc'))"
+    "'')"
     " FROM threads t JOIN users u ON u.id = t.owner_user_id"
     " JOIN message_candidates mc ON mc.thread_id = t.id JOIN messages m ON m.id = mc.message_id"
     " WHERE t.member_id = ?2 AND t.contract_id = ?3 AND (t.owner_user_id = ?1 OR m.visibility = 'contract')"
     " ORDER BY t.id, m.sent_at, m.id";
+// The listed participants of the messages in ?1 (a JSON array of message ids), by message id, then
+// in header order: From, To and Cc only (Bcc is the owner's business), the role as 0, 1 or 2. One
+// statement for the whole listing, by primary key, rather than one JSON aggregate per message.
+constexpr const char* kSelectListedParticipants =
+    "SELECT p.message_id, CASE p.role WHEN 'from' THEN 0 WHEN 'to' THEN 1 ELSE 2 END, p.name, p.email"
+    " FROM json_each(?1) j JOIN message_participants p ON p.message_id = j.value"
+    " WHERE p.role IN ('from', 'to', 'cc') ORDER BY p.message_id, p.position";
 
 Result<model::User> read_user(sqlite::Stmt& q, const std::string& what) {
   auto row = q.step();
   if (!row) return row.error();
   if (!*row) return make_error(ErrorCode::kNotFound, what);
-  model::User u;
-  u.id = q.int_at(0);
-  u.contract_id = q.int_at(1);
-  u.email = q.text_at(2);
-  u.name = q.text_at(3);
-  u.role = model::parse_user_role(q.text_at(4)).value_or(model::UserRole::kUser);
-  return u;
+  return read_user_row(q);
 }
 
 // Rows of (id, contract_id, name, member_id|NULL) into projects, in row order.
@@ -91,31 +90,55 @@ Result<std::vector<ProjectInfo>> read_projects(sqlite::Stmt& q) {
   }
 }
 
-void fill_participants(ListedMessage& m, const std::string& json_text) {
-  auto parsed = nlohmann::json::parse(json_text, nullptr, /*allow_exceptions=*/false);
-  if (!parsed.is_array()) return;
-  std::vector<std::pair<std::int64_t, const nlohmann::json*>> rows;
-  for (const auto& p : parsed) {
-    if (p.is_array() && p.size() == 4 && p[0].is_number_integer())
-      rows.emplace_back(p[0].get<std::int64_t>(), &p);
+// Adds the listed participants (From, To, Cc) to `by_id`, messages in ascending id order, with
+// one statement.
+Status fill_participants(sqlite::Db& db, const std::vector<ListedMessage*>& by_id) {
+  if (by_id.empty()) return {};
+  std::string ids = "[";
+  for (const ListedMessage* m : by_id) {
+    if (ids.size() > 1) ids.push_back(',');
+    ids += std::to_string(m->id);
   }
-  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (const auto& [pos, p] : rows) {
-    const auto& row = *p;
-    if (!row[1].is_string() || !row[2].is_string() || !row[3].is_string()) continue;
-    ListedAddress a{row[2].get<std::string>(), row[3].get<std::string>()};
-    const auto role = row[1].get<std::string>();
-    if (role == "from") {
-      if (!m.from) m.from = std::move(a);
-    } else if (role == "to") {
-      m.to.push_back(std::move(a));
-    } else {
-      m.cc.push_back(std::move(a));
+  ids.push_back(']');
+  auto q = db.prepare(kSelectListedParticipants);
+  if (!q) return q.error();
+  q->bind_all(ids);
+  auto next = by_id.begin();
+  for (;;) {
+    auto row = q->step();
+    if (!row) return row.error();
+    if (!*row) return {};
+    const Id message_id = q->int_at(0);
+    while (next != by_id.end() && (*next)->id < message_id) ++next;
+    if (next == by_id.end()) return {};
+    if ((*next)->id != message_id) continue;
+    ListedMessage& m = **next;
+    ListedAddress a{q->text_at(2), q->text_at(3)};
+    switch (q->int_at(1)) {
+      case 0:
+        if (!m.from) m.from = std::move(a);
+        break;
+      case 1:
+        m.to.push_back(std::move(a));
+        break;
+      default:
+        m.cc.push_back(std::move(a));
+        break;
     }
   }
 }
 
 }  // namespace
+
+model::User read_user_row(const sqlite::Stmt& q) {
+  model::User u;
+  u.id = q.int_at(0);
+  u.contract_id = q.int_at(1);
+  u.email = q.text_at(2);
+  u.name = q.text_at(3);
+  u.role = model::parse_user_role(q.text_at(4)).value_or(model::UserRole::kUser);
+  return u;
+}
 
 // --- sessions --------------------------------------------------------------------------------
 
@@ -293,7 +316,8 @@ Result<std::vector<VisibleThread>> SqliteStore::visible_threads(Id viewer_user_i
         t.subject = q->text_at(4);
         threads.push_back(std::move(t));
       }
-      ListedMessage m;
+      Row& r = rows.emplace_back(Row{thread_id, {}, q->text_at(12)});
+      ListedMessage& m = r.message;
       m.id = q->int_at(5);
       m.owner_user_id = threads.back().owner_user_id;
       m.kind = q->text_at(6);
@@ -302,8 +326,6 @@ Result<std::vector<VisibleThread>> SqliteStore::visible_threads(Id viewer_user_i
       m.sent_at = q->int_at(9);
       m.snippet = q->text_at(10);
       m.visibility = q->text_at(11);
-      fill_participants(m, q->text_at(13));
-      rows.push_back(Row{thread_id, std::move(m), q->text_at(12)});
     }
   }
 
@@ -312,9 +334,9 @@ Result<std::vector<VisibleThread>> SqliteStore::visible_threads(Id viewer_user_i
   for (const Row& r : rows) {
     if (r.message.owner_user_id == viewer_user_id && !r.rfc_id.empty()) taken.insert(r.rfc_id);
   }
-  std::vector<const Row*> order;
+  std::vector<Row*> order;
   order.reserve(rows.size());
-  for (const Row& r : rows) order.push_back(&r);
+  for (Row& r : rows) order.push_back(&r);
   std::sort(order.begin(), order.end(),
             [](const Row* a, const Row* b) { return a->message.id < b->message.id; });
   std::set<Id> dropped;
@@ -322,6 +344,12 @@ Result<std::vector<VisibleThread>> SqliteStore::visible_threads(Id viewer_user_i
     if (r->message.owner_user_id == viewer_user_id || r->rfc_id.empty()) continue;
     if (!taken.insert(r->rfc_id).second) dropped.insert(r->message.id);
   }
+  std::vector<ListedMessage*> listed;
+  listed.reserve(order.size());
+  for (Row* r : order) {
+    if (dropped.count(r->message.id) == 0) listed.push_back(&r->message);
+  }
+  if (auto st = fill_participants(*db_, listed); !st) return st.error();
 
   std::size_t next = 0;
   for (VisibleThread& t : threads) {

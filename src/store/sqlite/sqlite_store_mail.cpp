@@ -15,8 +15,11 @@ constexpr const char* kSelectMessageMembers =
     "SELECT member_id FROM message_candidates WHERE message_id = ? ORDER BY rowid";
 constexpr const char* kInsertMessage =
     "INSERT INTO messages(mailbox_id, owner_user_id, contract_id, provider_message_id, provider_thread_id,"
-    " rfc_message_id, in_reply_to, refs, kind, direction, visibility, subject, sent_at, text_body, html_body,"
-    " snippet, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    " rfc_message_id, in_reply_to, refs, kind, direction, visibility, subject, sent_at, snippet, created_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+// Bodies live apart from the rows that listings read (migrations/0006_message_bodies.sql).
+constexpr const char* kInsertMessageBody =
+    "INSERT INTO message_bodies(message_id, text_body, html_body) VALUES (?, ?, ?)";
 // All participants of a message in one statement: a JSON array of [role, name, email, canonical].
 constexpr const char* kInsertParticipants =
     "INSERT INTO message_participants(message_id, position, role, name, email, canonical)"
@@ -105,10 +108,14 @@ Result<Id> SqliteStore::insert_message(const NewMessage& m) {
     }
     q->bind(6, h.message_id).bind(7, h.in_reply_to).bind(8, model::json_string_array(h.references));
     q->bind(9, m.kind).bind(10, model::to_string(m.direction)).bind(11, model::to_string(m.visibility));
-    q->bind(12, h.subject).bind(13, h.date).bind(14, m.content.text).bind(15, m.content.html);
-    q->bind(16, m.snippet).bind(17, unix_now());
+    q->bind(12, h.subject).bind(13, h.date).bind(14, m.snippet).bind(15, unix_now());
     if (auto st = q->run(); !st) return st.error();
     const Id id = db_->last_insert_id();
+    {
+      auto body = db_->prepare(kInsertMessageBody);
+      if (!body) return body.error();
+      if (auto st = body->bind_all(id, m.content.text, m.content.html).run(); !st) return st.error();
+    }
 
     if (!h.participants.empty()) {
       std::string rows = "[";
@@ -245,26 +252,33 @@ Result<std::vector<std::string>> SqliteStore::suppressed_digests(const std::stri
   return q->bind_all(kind).texts();
 }
 
+Result<std::set<Id>> SqliteStore::message_ids_of_person(const std::vector<std::string>& canonicals,
+                                                        Id member_id) {
+  std::set<Id> ids;
+  auto collect = [&](const char* sql, const auto& param) -> Status {
+    auto q = db_->prepare(sql);
+    if (!q) return q.error();
+    auto found = q->bind_all(param).ints();
+    if (!found) return found.error();
+    ids.insert(found->begin(), found->end());
+    return {};
+  };
+  for (const auto& c : canonicals) {
+    if (auto st = collect(kSelectMessagesByParticipant, c); !st) return st.error();
+  }
+  if (member_id != 0) {
+    if (auto st = collect(kSelectMessagesByMember, member_id); !st) return st.error();
+  }
+  return ids;
+}
+
 Result<std::vector<std::string>> SqliteStore::erase_messages_of(const std::vector<std::string>& canonicals,
                                                                 Id member_id) {
   return in_tx("erase_messages_of", [&]() -> Result<std::vector<std::string>> {
-    std::set<Id> ids;
-    auto collect = [&](const char* sql, auto param) -> Status {
-      auto q = db_->prepare(sql);
-      if (!q) return q.error();
-      auto found = q->bind_all(param).ints();
-      if (!found) return found.error();
-      ids.insert(found->begin(), found->end());
-      return {};
-    };
-    for (const auto& c : canonicals) {
-      if (auto st = collect(kSelectMessagesByParticipant, c); !st) return st.error();
-    }
-    if (member_id != 0) {
-      if (auto st = collect(kSelectMessagesByMember, member_id); !st) return st.error();
-    }
+    auto ids = message_ids_of_person(canonicals, member_id);
+    if (!ids) return ids.error();
     std::vector<std::string> keys;
-    for (Id id : ids) {
+    for (Id id : *ids) {
       {
         auto k = db_->prepare(kSelectMessageKey);
         if (!k) return k.error();

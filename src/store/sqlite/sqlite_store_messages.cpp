@@ -17,13 +17,13 @@ constexpr const char* kSelectUsersOfContract =
     "SELECT id, contract_id, email, name, role FROM users WHERE contract_id = ? ORDER BY name, id";
 
 // One message in full. Participants come as a JSON array of [position, role, name, email].
-#define HIRESYNC_DETAIL_COLUMNS                                                                          \
-  "SELECT m.id, m.owner_user_id, m.kind, m.direction, m.subject, m.sent_at, m.snippet, m.visibility,"    \
-  " COALESCE(m.rfc_message_id, ''), m.text_body, m.html_body, m.contract_id,"                            \
-  " COALESCE((SELECT MIN(mc.thread_id) FROM message_candidates mc WHERE mc.message_id = m.id), 0),"      \
-  " (SELECT json_group_array(json_array(p.position, p.role, p.name, p.email)) FROM message_participants" \
-  " p WHERE p.message_id = m.id)"                                                                        \
-  " FROM messages m"
+#define HIRESYNC_DETAIL_COLUMNS                                                                           \
+  "SELECT m.id, m.owner_user_id, m.kind, m.direction, m.subject, m.sent_at, m.snippet, m.visibility,"     \
+  " COALESCE(m.rfc_message_id, ''), COALESCE(b.text_body, ''), COALESCE(b.html_body, ''), m.contract_id," \
+  " COALESCE((SELECT MIN(mc.thread_id) FROM message_candidates mc WHERE mc.message_id = m.id), 0),"       \
+  " (SELECT json_group_array(json_array(p.position, p.role, p.name, p.email)) FROM message_participants"  \
+  " p WHERE p.message_id = m.id)"                                                                         \
+  " FROM messages m LEFT JOIN message_bodies b ON b.message_id = m.id"
 // Scoped: of the contract, and the viewer's own or `contract`-visible.
 constexpr const char* kSelectMessageDetailVisible = HIRESYNC_DETAIL_COLUMNS
     " WHERE m.id = ?1 AND m.contract_id = ?2 AND (m.owner_user_id = ?3 OR m.visibility = 'contract')";
@@ -69,10 +69,6 @@ constexpr const char* kSelectMailboxHolderAnyProvider =
 constexpr const char* kSelectProjectsOfMember =
     "SELECT c.id, c.name, p.id, p.name FROM project_candidates pc JOIN projects p ON p.id = pc.project_id"
     " JOIN contracts c ON c.id = p.contract_id WHERE pc.member_id = ? ORDER BY c.name, c.id, p.name, p.id";
-constexpr const char* kSelectMessageIdsByParticipant =
-    "SELECT DISTINCT message_id FROM message_participants WHERE canonical = ?";
-constexpr const char* kSelectMessageIdsByMember =
-    "SELECT DISTINCT message_id FROM message_candidates WHERE member_id = ?";
 
 // Participants from the detail query's JSON, in header order.
 std::vector<ListedParticipant> parse_participants(const std::string& json_text) {
@@ -93,16 +89,6 @@ std::vector<ListedParticipant> parse_participants(const std::string& json_text) 
   out.reserve(rows.size());
   for (auto& r : rows) out.push_back(std::move(r.second));
   return out;
-}
-
-model::User read_user_row(const sqlite::Stmt& q) {
-  model::User u;
-  u.id = q.int_at(0);
-  u.contract_id = q.int_at(1);
-  u.email = q.text_at(2);
-  u.name = q.text_at(3);
-  u.role = model::parse_user_role(q.text_at(4)).value_or(model::UserRole::kUser);
-  return u;
 }
 
 }  // namespace
@@ -247,21 +233,9 @@ Result<std::vector<MemberProject>> SqliteStore::projects_of_member(Id member_id)
 
 Result<std::vector<MessageDetail>> SqliteStore::messages_of_person(const std::vector<std::string>& canonicals,
                                                                    Id member_id) {
-  std::set<Id> ids;
-  auto collect = [&](const char* sql, const auto& param) -> Status {
-    auto q = db_->prepare(sql);
-    if (!q) return q.error();
-    auto found = q->bind_all(param).ints();
-    if (!found) return found.error();
-    ids.insert(found->begin(), found->end());
-    return {};
-  };
-  for (const auto& c : canonicals) {
-    if (auto st = collect(kSelectMessageIdsByParticipant, c); !st) return st.error();
-  }
-  if (member_id != 0) {
-    if (auto st = collect(kSelectMessageIdsByMember, member_id); !st) return st.error();
-  }
+  auto found = message_ids_of_person(canonicals, member_id);
+  if (!found) return found.error();
+  const std::set<Id>& ids = *found;
   std::vector<MessageDetail> out;
   out.reserve(ids.size());
   for (Id id : ids) {
