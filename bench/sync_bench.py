@@ -24,6 +24,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration", "sync"))
 import harness  # noqa: E402
 from harness import Stack, World, message, wait_until  # noqa: E402
+from results_md import write_section  # noqa: E402
 
 BEGIN, END = "<!-- sync-bench:begin -->", "<!-- sync-bench:end -->"
 
@@ -158,13 +159,7 @@ def main():
     ms_latency = push_latency(deliveries=args.deliveries, provider="microsoft")
     section = render(backfill, latency, ms_latency)
     print(section)
-    text = open(args.results).read() if os.path.exists(args.results) else ""
-    if BEGIN in text and END in text:
-        text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END) + 1:]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    with open(args.results, "w") as f:
-        f.write(text)
+    write_section(args.results, BEGIN, END, section)
 
 
 if __name__ == "__main__":

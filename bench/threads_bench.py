@@ -38,6 +38,8 @@ import sys
 import time
 import urllib.request
 
+from results_md import write_section
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BEGIN, END = "<!-- threads-bench:begin -->", "<!-- threads-bench:end -->"
 PASSWORD = "bench password long enough"
@@ -363,13 +365,7 @@ def main():
     print(section)
     if args.no_results:
         return 0
-    text = open(args.results).read() if os.path.exists(args.results) else ""
-    if BEGIN in text and END in text:
-        text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END) + 1:]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    with open(args.results, "w") as f:
-        f.write(text)
+    write_section(args.results, BEGIN, END, section)
     return 0
 
 
