@@ -91,7 +91,7 @@ TEST_F(AccessTest, MessageHtml) {
   EXPECT_EQ(sam.body, "<p>pub</p>");
   EXPECT_EQ(sam.header("Content-Type"), "text/html; charset=utf-8");
   EXPECT_EQ(sam.header("Content-Security-Policy"),
-            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox");
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox; frame-ancestors 'self'");
   EXPECT_EQ(sam.header("X-Content-Type-Options"), "nosniff");
 }
 

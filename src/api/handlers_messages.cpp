@@ -15,7 +15,7 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kMessageHtmlCsp =
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox";
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox; frame-ancestors 'self'";
 constexpr const char* kInmailProvider = "inmail";
 constexpr const char* kInmailThreadKey = "inmail";
 
