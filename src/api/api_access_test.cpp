@@ -135,5 +135,16 @@ TEST_F(AccessTest, InMails) {
   EXPECT_EQ(call_as(w_.olga_token, "GET", path_of("/api/messages/", id)).status, 404);
 }
 
+// The GDPR export lists every message of a person: the operator's alone. No user gets it, not even
+// an admin of the contract that holds the messages (403: the role is not allowed).
+TEST_F(AccessTest, GdprExport) {
+  const std::string path = path_of("/api/ops/gdpr/export?member_id=", w_.ann);
+  for (const auto& token : {w_.olga_token, w_.sam_token, w_.rita_token}) {
+    auto r = call_as(token, "GET", path);
+    EXPECT_EQ(r.status, 403);
+    EXPECT_EQ(r.body.find("hello"), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace hiresync::api::testing
