@@ -43,6 +43,8 @@ constexpr std::array kProblems{
     Problem{"sync_not_enabled", "Your company has not turned on email syncing.",
             "Ask your HireSync administrator to choose Google Workspace or Microsoft 365 in Company "
             "Settings, then connect your mailbox."},
+    Problem{"access_renewing", "HireSync's access to your mailbox had just expired; it is being renewed now.",
+            "Try again in a few seconds."},
     Problem{"provider_unreachable",
             "HireSync could not reach your email provider. The network or a firewall may be blocking "
             "the connection.",

@@ -24,8 +24,20 @@ model::Result<Explanation> Engine::explain(const model::User& user, std::string_
     auto tokens = vault_.open(mailbox->token_ciphertext, mailbox->user_id, mailbox->provider);
     if (!tokens)
       return model::Error{ErrorCode::kConsentRequired, tokens.error().detail, "access_revoked", -1};
+    // An expired access token is renewed by the mailbox's own run, never here: runs of a mailbox
+    // are serialized so that a rotated refresh token is stored before anyone uses it. The caller
+    // is told to retry (503), not that their session ended (401).
+    auto renewing = [&] {
+      enqueue(mailbox->id);
+      return model::Error{ErrorCode::kTransient, "access token expired; the next run renews it",
+                          "access_renewing", 2};
+    };
+    if (tokens->expires_at != 0 && tokens->expires_at <= now_ms() / 1000) return renewing();
     auto meta = c->mail->metadata(tokens->access_token, std::string(provider_message_id));
-    if (!meta) return meta.error();
+    if (!meta) {
+      if (meta.error().code == ErrorCode::kAuthExpired) return renewing();
+      return meta.error();
+    }
     headers_text = meta->raw_headers;
   }
 

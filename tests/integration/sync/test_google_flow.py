@@ -182,6 +182,14 @@ class GoogleFlow(StackTest):
         s, out = st.api("POST", "/api/me/mailbox/explain", {"provider_message_id": "ffffffffffffffff"}, world.admin)
         self.assertEqual(s, 404, out)
 
+        # The access token expired: the caller is asked to retry while the mailbox's own run renews
+        # it (never a 401, which would read as "your session ended"), then it works.
+        st.ctl("POST", f"/control/accounts/{world.recruiter}/expire-tokens")
+        s, out = st.api("POST", "/api/me/mailbox/explain", {"provider_message_id": colleague["id"]}, world.admin)
+        self.assertEqual((s, out["error"]["code"]), (503, "access_renewing"), out)
+        wait_until(lambda: st.api("POST", "/api/me/mailbox/explain", {"provider_message_id": colleague["id"]},
+                                  world.admin)[0] == 200, timeout=5, what="explain after the run renewed the token")
+
     def test_removing_a_candidate_or_closing_discovery_stops_sync_at_once(self):
         st = self.stack
         world = self.live_world()
