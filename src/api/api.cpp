@@ -39,6 +39,7 @@ Router<Route> make_routes() {
   r.add("POST", "/api/me/mailbox/authorize", {h::authorize_mailbox, Access::kUser});
   r.add("POST", "/api/me/mailbox/sync", {h::sync_mailbox, Access::kUser});
   r.add("POST", "/api/me/mailbox/explain", {h::explain_message, Access::kUser});
+  r.add("GET", "/api/me/mailbox/recent", {h::recent_messages, Access::kUser});
   r.add("GET", "/oauth/callback", {h::oauth_callback, Access::kMaybeUser});
 
   r.add("POST", "/api/ops/contracts", {h::create_contract, Access::kOperator});

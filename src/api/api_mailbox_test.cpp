@@ -135,6 +135,32 @@ TEST_F(ApiTest, ExplainTakesExactlyOneOfAnIdOrARawMessage) {
   EXPECT_EQ(sync_.explained.size(), 1U);
 }
 
+TEST_F(ApiTest, RecentMessagesListsWhatToExplainWithALimit) {
+  auto w = make_world();
+  auto ok = call_as(w.rita_token, "GET", "/api/me/mailbox/recent");
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  ASSERT_EQ(ok.json.size(), 2U);
+  EXPECT_EQ(ok.json[0]["provider_message_id"], "m-2");
+  EXPECT_EQ(ok.json[0]["from"], "Bob <bob@acme.example>");
+  EXPECT_EQ(ok.json[0]["received_at"], "2023-11-14T22:16:40Z");
+  EXPECT_EQ(ok.json[0]["synced"], false);
+  EXPECT_EQ(ok.json[1]["synced"], true);
+  EXPECT_EQ(call_as(w.rita_token, "GET", "/api/me/mailbox/recent?limit=5").status, 200);
+  for (const char* bad : {"0", "51", "x", "5x", ""}) {
+    EXPECT_EQ(call_as(w.rita_token, "GET", std::string("/api/me/mailbox/recent?limit=") + bad).status, 400)
+        << bad;
+  }
+  EXPECT_EQ(call("GET", "/api/me/mailbox/recent").status, 401);
+  {
+    std::lock_guard lock(sync_.mu);
+    EXPECT_EQ(sync_.recent_limits, (std::vector<int>{15, 5}));
+    sync_.no_mailbox_user = w.rita;
+  }
+  auto none = call_as(w.rita_token, "GET", "/api/me/mailbox/recent");
+  EXPECT_EQ(none.status, 404);
+  EXPECT_EQ(none.json["error"]["code"], "not_connected");
+}
+
 TEST_F(ApiTest, MicrosoftWebhookEchoesTheValidationTokenAndAcceptsBatches) {
   auto hello =
       call("POST", "/webhooks/microsoft?validationToken=Validation%3A%20Testing%20client%20%26%20more");

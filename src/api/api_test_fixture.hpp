@@ -65,6 +65,14 @@ class FakeSync final : public sync::SyncService {
     e.participants.push_back({"from", "Bob", "bob@acme.example", "internal_domain", "same company"});
     return e;
   }
+  model::Result<std::vector<sync::RecentMessage>> recent_messages(const model::User& user,
+                                                                  int limit) override {
+    std::lock_guard lock(mu);
+    recent_limits.push_back(limit);
+    if (user.id == no_mailbox_user) return model::make_error(model::ErrorCode::kNotFound, "no mailbox");
+    return std::vector<sync::RecentMessage>{{"m-2", "Bob <bob@acme.example>", "Panel", 1'700'000'200, false},
+                                            {"m-1", "Ann <ann@example.org>", "Hello", 1'700'000'100, true}};
+  }
   void candidates_changed(model::Id contract_id) override {
     std::lock_guard lock(mu);
     changed_contracts.push_back(contract_id);
@@ -106,6 +114,8 @@ class FakeSync final : public sync::SyncService {
   model::Id mailbox_user = 0;
   std::vector<model::Id> authorize_users;
   std::vector<std::string> explained;
+  std::vector<int> recent_limits;
+  model::Id no_mailbox_user = -1;
   std::vector<std::string> microsoft_bodies;
   std::vector<model::Id> changed_contracts;
   std::vector<std::string> session_keys;

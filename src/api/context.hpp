@@ -114,6 +114,7 @@ HandlerResult oauth_callback(Ctx& ctx);
 HandlerResult sync_mailbox(Ctx& ctx);
 HandlerResult delete_mailbox(Ctx& ctx);
 HandlerResult explain_message(Ctx& ctx);
+HandlerResult recent_messages(Ctx& ctx);
 HandlerResult google_webhook(Ctx& ctx);
 HandlerResult microsoft_webhook(Ctx& ctx);
 HandlerResult healthz(Ctx& ctx);

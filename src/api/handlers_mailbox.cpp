@@ -1,5 +1,7 @@
 // The caller's mailbox (status, authorize, OAuth callback, sync now, deauthorize), the Google
 // push webhook, and the operational endpoints /healthz and /metrics.
+#include <charconv>
+
 #include "api/context.hpp"
 #include "match/canonical.hpp"
 #include "model/problems.hpp"
@@ -152,6 +154,39 @@ HandlerResult explain_message(Ctx& ctx) {
               {"participants", std::move(participants)}};
   if (!out->detail.empty()) result["detail"] = out->detail;
   return json_response(200, result);
+}
+
+// GET /api/me/mailbox/recent?limit=N (1..50, default 15): the latest messages of the caller's
+// mailbox to explain, with whether each was synced. Headers come from the provider on demand and
+// are not stored.
+HandlerResult recent_messages(Ctx& ctx) {
+  constexpr int kDefaultLimit = 15;
+  constexpr int kMaxLimit = 50;
+  int limit = kDefaultLimit;
+  if (const auto text = ctx.request.param("limit")) {
+    int parsed = 0;
+    const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), parsed);
+    if (ec != std::errc() || end != text->data() + text->size() || parsed < 1 || parsed > kMaxLimit) {
+      return invalid_request("\"limit\" must be a number from 1 to " + std::to_string(kMaxLimit) + ".");
+    }
+    limit = parsed;
+  }
+  auto recent = ctx.sync.recent_messages(ctx.user, limit);
+  if (!recent) {
+    if (recent.error().code == ErrorCode::kNotFound) {
+      return problem_error(ErrorCode::kNotFound, kNotConnected, recent.error().detail);
+    }
+    return recent.error();
+  }
+  json out = json::array();
+  for (const auto& m : *recent) {
+    out.push_back({{"provider_message_id", m.provider_message_id},
+                   {"from", m.from},
+                   {"subject", m.subject},
+                   {"received_at", rfc3339_or_null(m.received_at)},
+                   {"synced", m.synced}});
+  }
+  return json_response(200, out);
 }
 
 HandlerResult microsoft_webhook(Ctx& ctx) {

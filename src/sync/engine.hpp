@@ -105,6 +105,7 @@ class Engine final : public SyncService {
   model::Status deauthorize(model::Id user_id) override;
   model::Result<Explanation> explain(const model::User& user, std::string_view provider_message_id,
                                      std::string_view raw) override;
+  model::Result<std::vector<RecentMessage>> recent_messages(const model::User& user, int limit) override;
   model::Status google_push(std::string_view authorization_header, std::string_view body) override;
   model::Status microsoft_notifications(std::string_view body) override;
   void contract_settings_changed(model::Id contract_id) override;
@@ -123,6 +124,18 @@ class Engine final : public SyncService {
   void invalidate_index(model::Id contract_id);
 
  private:
+  // A connected mailbox's provider clients and current access token (troubleshooting calls).
+  struct MailboxAccess {
+    const ProviderClients* clients = nullptr;
+    std::string access_token;
+  };
+  // kConsentRequired ("access_revoked") without tokens; provider_failure's answer when the stored
+  // access token has expired.
+  model::Result<MailboxAccess> mailbox_access(const store::Mailbox& mailbox);
+  // A provider call's error as the API should see it: an expired access token wakes the mailbox's
+  // run (which renews it) and becomes kTransient "access_renewing"; anything else is unchanged.
+  model::Error provider_failure(const model::Error& error, model::Id mailbox_id);
+
   struct MailboxSlot {
     bool running = false;
     bool rerun = false;

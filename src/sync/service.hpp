@@ -45,6 +45,16 @@ struct Explanation {
   std::vector<ParticipantExplanation> participants;
 };
 
+// One of the latest messages of the caller's mailbox, for Troubleshooting to pick from: headers
+// read on demand from the provider, shown to the mailbox's owner only, never stored.
+struct RecentMessage {
+  std::string provider_message_id;
+  std::string from;  // the From header as a person reads it ("Ann Lee <ann@example.org>")
+  std::string subject;
+  std::int64_t received_at = 0;  // unix seconds (the provider's receive time, else the Date header)
+  bool synced = false;           // stored as a candidate message of this mailbox
+};
+
 // The outcome of the OAuth redirect back to /oauth/callback.
 struct AuthorizeOutcome {
   model::Id user_id = 0;
@@ -92,6 +102,13 @@ class SyncService {
   // mailbox (with a provider id); provider errors as classified by the connector.
   virtual model::Result<Explanation> explain(const model::User& user, std::string_view provider_message_id,
                                              std::string_view raw) = 0;
+
+  // The latest messages of the user's connected mailbox (received in the last 30 days), newest
+  // first, at most `limit` (1..50): one provider listing and one header fetch per message, spent
+  // from the mailbox's provider budget. kNotFound without a mailbox; kConsentRequired
+  // ("access_revoked") when its tokens are gone; kTransient ("access_renewing") while an expired
+  // access token is renewed by the mailbox's run; provider errors as classified by the connector.
+  virtual model::Result<std::vector<RecentMessage>> recent_messages(const model::User& user, int limit) = 0;
 
   // A Gmail Pub/Sub push: verifies the JWT and enqueues a sync of the named mailbox. kAuthExpired
   // for a bad JWT (answer 401), kMalformedInput for a bad envelope (answer 400). An unknown address

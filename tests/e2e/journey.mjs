@@ -186,6 +186,17 @@ await step('troubleshooting explains a message that did not sync', async () => {
     subject: 'Panel feedback', id: `internal-${Date.now()}@acme-robotics.com`, body: 'Internal.' }));
   await admin.click(tid('explain-submit'));
   await admin.locator(`${tid('explain-participant')} >> text=own company's domain`).first().waitFor();
+  // Or pick from the latest emails of the mailbox: an unrelated one says it did not sync and why.
+  const unrelated = `Weekly digest ${Date.now()}`;
+  await deliver(W.recruiter, email({ from: 'Jobs Digest <digest@newsletters.example>', to: W.recruiter,
+    subject: unrelated, id: `digest-${Date.now()}@newsletters.example`, body: '12 new roles.' }));
+  await admin.click(tid('explain-recent-load'));
+  const item = admin.locator(tid('explain-recent-item'), { hasText: unrelated });
+  assert.equal((await item.locator(tid('explain-recent-status')).textContent()).trim(), 'Not synced');
+  assert.equal((await admin.locator(tid('explain-recent-item'), { hasText: subject })
+    .locator(tid('explain-recent-status')).textContent()).trim(), 'Synced');
+  await item.locator(tid('explain-recent-explain')).click();
+  await admin.locator(`${tid('explain-result')} >> text=no platform member lists this address`).first().waitFor();
   await shot(admin, '08-troubleshooting');
 });
 

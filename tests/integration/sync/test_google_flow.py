@@ -190,6 +190,26 @@ class GoogleFlow(StackTest):
         wait_until(lambda: st.api("POST", "/api/me/mailbox/explain", {"provider_message_id": colleague["id"]},
                                   world.admin)[0] == 200, timeout=5, what="explain after the run renewed the token")
 
+    def test_recent_messages_say_what_synced_and_can_be_explained(self):
+        st = self.stack
+        world = self.live_world()
+        cand = st.deliver(world.recruiter, message(f"Ann Lee <{world.candidate_email}>", world.recruiter, "Hello",
+                                                   "hello@c.example"))
+        colleague = st.deliver(world.recruiter, message("Bob <bob@acme.example>", world.recruiter, "Lunch?",
+                                                        "lunch@acme.example"))
+        wait_until(lambda: world.message_ids() == ["Hello"], timeout=5, what="the candidate message")
+        s, recent = st.api("GET", "/api/me/mailbox/recent", None, world.admin)
+        self.assertEqual(s, 200, recent)
+        by_id = {m["provider_message_id"]: m for m in recent}
+        self.assertEqual((by_id[cand["id"]]["subject"], by_id[cand["id"]]["synced"]), ("Hello", True))
+        self.assertIn(world.candidate_email, by_id[cand["id"]]["from"])
+        self.assertEqual((by_id[colleague["id"]]["subject"], by_id[colleague["id"]]["synced"]), ("Lunch?", False))
+        self.assertEqual([m["provider_message_id"] for m in recent][:2], [colleague["id"], cand["id"]])  # newest first
+        s, out = st.api("POST", "/api/me/mailbox/explain", {"provider_message_id": colleague["id"]}, world.admin)
+        self.assertEqual((s, out["reason"]), (200, "internal_domain"), out)
+        s, out = st.api("GET", "/api/me/mailbox/recent", None, world.second)  # Sam has no mailbox
+        self.assertEqual((s, out["error"]["code"]), (404, "not_connected"), out)
+
     def test_removing_a_candidate_or_closing_discovery_stops_sync_at_once(self):
         st = self.stack
         world = self.live_world()

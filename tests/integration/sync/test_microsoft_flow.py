@@ -54,6 +54,20 @@ class MicrosoftFlow(StackTest):
                    provider="microsoft")
         wait_until(lambda: world.message_ids() == ["Via Graph"], timeout=5, what="the Microsoft copy")
 
+    def test_recent_messages_use_the_immutable_ids_the_engine_stores(self):
+        st = self.stack
+        world = self.live_world()
+        cand = st.deliver(world.recruiter, message(world.candidate_email, world.recruiter, "Hello", "hello@c.example"))
+        other = st.deliver(world.recruiter, message("news@letters.example", world.recruiter, "Digest", "d@l.example"))
+        wait_until(lambda: world.message_ids() == ["Hello"], timeout=5, what="the candidate message")
+        s, recent = st.api("GET", "/api/me/mailbox/recent?limit=10", None, world.admin)
+        self.assertEqual(s, 200, recent)
+        by_id = {m["provider_message_id"]: m for m in recent}
+        self.assertTrue(by_id[cand["immutable_id"]]["synced"], recent)
+        self.assertFalse(by_id[other["immutable_id"]]["synced"], recent)
+        s, out = st.api("POST", "/api/me/mailbox/explain", {"provider_message_id": other["immutable_id"]}, world.admin)
+        self.assertEqual((s, out["reason"]), (200, "no_profile"), out)
+
     def test_each_tenant_failure_has_its_own_code_message_and_remedy(self):
         st = self.stack
         cases = [({"consent": "admin_required"}, "admin_consent_required"),

@@ -1,7 +1,8 @@
-// Troubleshooting: why was (or wasn't) a message synced? Paste the raw message or give the provider's
-// message id; POST /api/me/mailbox/explain answers per participant, shown in plain words.
-import { post } from '../api.js';
-import { h, mount, pageHeader, errorBox, card } from '../dom.js';
+// Troubleshooting: why was (or wasn't) a message synced? Paste the raw message, give the provider's
+// message id, or pick one of the latest messages of your mailbox (GET /api/me/mailbox/recent, read
+// from the provider on demand); POST /api/me/mailbox/explain answers per participant, in plain words.
+import { get, post } from '../api.js';
+import { h, mount, pageHeader, errorBox, card, ago, fullTime } from '../dom.js';
 
 export const REASON_WORDS = {
   matched: 'synced',
@@ -39,7 +40,19 @@ export async function render(ctx) {
     id,
     h('div', { class: 'form-row' }, submit));
 
-  form.addEventListener('submit', async (event) => {
+  async function explain(body) {
+    submit.disabled = true;
+    mount(result, h('p', { class: 'muted' }, 'Checking…'));
+    try {
+      mount(result, explanation(await post('/api/me/mailbox/explain', body)));
+    } catch (e) {
+      mount(result, errorBox(e));
+    } finally {
+      submit.disabled = false;
+    }
+  }
+
+  form.addEventListener('submit', (event) => {
     event.preventDefault();
     const rawText = raw.value.trim();
     const idText = id.value.trim();
@@ -48,15 +61,38 @@ export async function render(ctx) {
         : 'Paste a message or enter a message id first.' }));
       return;
     }
-    submit.disabled = true;
-    mount(result, h('p', { class: 'muted' }, 'Checking…'));
+    explain(rawText ? { raw: raw.value } : { provider_message_id: idText });
+  });
+
+  // The latest messages of the mailbox, on demand (each costs provider quota): pick one to explain.
+  const recent = h('div', { testid: 'explain-recent' });
+  const load = h('button', { class: 'btn', type: 'button', testid: 'explain-recent-load' }, 'Show my latest emails');
+  load.addEventListener('click', async () => {
+    load.disabled = true;
+    mount(recent, h('p', { class: 'muted' }, 'Asking your email provider…'));
     try {
-      const out = await post('/api/me/mailbox/explain', rawText ? { raw: raw.value } : { provider_message_id: idText });
-      mount(result, explanation(out));
+      const messages = await get('/api/me/mailbox/recent');
+      mount(recent, messages.length ? h('ul', { class: 'recent-list' }, messages.map((m) => {
+        const pick = h('button', { class: 'btn btn-small', type: 'button', testid: 'explain-recent-explain' }, 'Explain');
+        pick.addEventListener('click', () => {
+          raw.value = '';
+          id.value = m.provider_message_id;
+          explain({ provider_message_id: m.provider_message_id });
+        });
+        return h('li', { class: 'recent-item', testid: 'explain-recent-item', data: { messageId: m.provider_message_id } },
+          h('div', { class: 'recent-text' },
+            h('div', {}, h('strong', {}, m.subject || '(no subject)')),
+            h('div', { class: 'muted' }, m.from || 'unknown sender', ' · ',
+              m.received_at ? h('time', { datetime: m.received_at, title: fullTime(m.received_at) }, ago(m.received_at))
+                : 'no date')),
+          h('span', { class: `badge ${m.synced ? 'badge-public' : 'badge-private'}`, testid: 'explain-recent-status' },
+            m.synced ? 'Synced' : 'Not synced'),
+          pick);
+      })) : h('p', { class: 'muted' }, 'No email in your mailbox in the last 30 days.'));
     } catch (e) {
-      mount(result, errorBox(e));
+      mount(recent, errorBox(e));
     } finally {
-      submit.disabled = false;
+      load.disabled = false;
     }
   });
 
@@ -64,7 +100,12 @@ export async function render(ctx) {
     pageHeader('Troubleshooting', 'Why was a message synced, or not?'),
     h('div', { class: 'two-col' },
       card(null, form),
-      h('div', {}, result, card('How HireSync decides',
+      h('div', {}, result,
+        card('Your latest emails',
+          h('p', { class: 'muted' }, 'Pick one to see why it was or was not synced. Read from your mailbox '
+            + 'now, shown only to you, and not stored.'),
+          h('div', { class: 'form-row' }, load), recent),
+        card('How HireSync decides',
         h('ol', { class: 'plain-list numbered' },
           h('li', {}, 'Your own address and your company\'s domains are never candidates.'),
           h('li', {}, 'The address must belong to a platform member who lets recruiters find them by email.'),
