@@ -92,7 +92,7 @@ void Engine::enqueue(model::Id mailbox_id, std::int64_t delay_ms) {
 void Engine::signal(model::Id mailbox_id) {
   {
     std::lock_guard lock(mu_);
-    slots_[mailbox_id].followup = true;
+    slots_[mailbox_id].last_signal_ms = now_ms();
   }
   enqueue(mailbox_id, 0);
 }
@@ -122,20 +122,23 @@ void Engine::worker_loop() {
     }
     slot.running = true;
     lock.unlock();
+    const std::int64_t started = now_ms();
     const bool completed = run_mailbox(*store, next.mailbox_id);
     lock.lock();
     auto& after = slots_[next.mailbox_id];
     after.running = false;
     // A signal during the run: run again now (its follow-up, if any, waits for that run's end).
-    // Otherwise a pending push follow-up comes due shortly (Gmail drops pushes above 1/s, so a
-    // message that landed just after this run may have had its push dropped).
+    // Otherwise, when this run started within push_followup_ms of the last push, one more check
+    // comes due shortly: Gmail drops pushes above 1/s, so a message that landed just after the
+    // push may have had its own push dropped, and only a run that starts later sees it. A run that
+    // did not complete (the mailbox was disconnected meanwhile, say) leaves that duty to the next
+    // one that does, such as the first run after reconnecting.
     std::optional<std::int64_t> at;
     if (after.rerun) {
       after.rerun = false;
       at = now_ms();
-    } else if (after.followup) {
-      after.followup = false;
-      if (completed) at = now_ms() + config_.push_followup_ms;
+    } else if (completed && started < after.last_signal_ms + config_.push_followup_ms) {
+      at = now_ms() + config_.push_followup_ms;
     }
     if (at) {
       auto it = due_at_.find(next.mailbox_id);

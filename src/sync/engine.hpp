@@ -139,10 +139,10 @@ class Engine final : public SyncService {
   struct MailboxSlot {
     bool running = false;
     bool rerun = false;
-    int failures = 0;               // consecutive failed runs (backoff)
-    bool followup = false;          // a push arrived: check once more shortly after the next run
-    bool renew_watch = false;       // renew push: Graph asked, or a new grant was just stored
-    bool drop_watch_state = false;  // Graph removed them: create new ones
+    int failures = 0;                 // consecutive failed runs (backoff)
+    std::int64_t last_signal_ms = 0;  // when the last push arrived (the follow-up check keys on it)
+    bool renew_watch = false;         // renew push: Graph asked, or a new grant was just stored
+    bool drop_watch_state = false;    // Graph removed them: create new ones
   };
   struct Due {
     std::int64_t at_ms;

@@ -56,8 +56,11 @@ Status MailboxRun::execute() {
     if (auto st = backfill(); !st) return st;
   }
   if (auto st = targeted(); !st) return st;
-  if (auto st = incremental(); !st) return st;
-  return renew_watch();
+  // Push is (re)established before the changes are read, never after: what arrives once the watch
+  // stands is pushed, and what arrived before it is in the changes read next. The other order left
+  // a gap in which a message arrived unpushed after the last read, waiting for the fallback poll.
+  if (auto st = renew_watch(); !st) return st;
+  return incremental();
 }
 
 Status MailboxRun::ensure_tokens() {
