@@ -230,14 +230,6 @@ Status Engine::deauthorize(model::Id user_id) {
   auto tx = (*store)->begin("deauthorize");
   if (!tx) return tx.error();
   if (auto st = (*store)->save_tokens(mb->id, ""); !st) return st;
-  // The watch (Gmail) or subscriptions (Graph) just ended: forget them, so that reauthorizing sets
-  // up push again instead of waiting for the daily renewal while the change cursor is kept.
-  if (auto cursor = parse_cursor(mb->cursor); cursor && !mb->cursor.empty()) {
-    cursor->watch_expires_ms = 0;
-    cursor->watch_renewed_at_s = 0;
-    cursor->watch_state.clear();
-    if (auto st = (*store)->save_cursor(mb->id, serialize(*cursor)); !st) return st;
-  }
   if (auto st = (*store)->set_mailbox_state(mb->id, "disconnected", "deauthorized", "", 0); !st) return st;
   if (auto st = (*store)->audit("user:" + std::to_string(user_id), "mailbox.deauthorize",
                                 "mailbox:" + std::to_string(mb->id), mb->provider);
