@@ -10,8 +10,9 @@
 #                                                        made here under bench/out/corpus/)
 #   ROUNDS        rounds of every contender             (default: 5)
 #   CONTENDERS    comma list to run a subset: floor,import,python-compat32,python-default,
-#                 mailparser,postal-mime, sync (the sync bench), threads (the candidate threads
-#                 endpoint under load, with wrk)  (default: all)
+#                 mailparser,postal-mime, sync (the sync bench), bursts (push-to-visible under
+#                 bursty deliveries), threads (the candidate threads endpoint under load, with
+#                 wrk)  (default: all)
 #   PYTHON_BIN, NODE_BIN                                (default: python3, node from PATH)
 #
 # Nothing is built here except, when a binary is missing and $BUILD_DIR is configured, its CMake
@@ -85,7 +86,7 @@ fi
 
 # "sync" and "threads" name the benches below; compare.py runs the import contenders (grep finding
 # none is not an error: CONTENDERS=sync runs the sync bench alone).
-import_contenders="$(printf '%s' "${CONTENDERS:-all}" | tr ',' '\n' | { grep -v -e '^sync$' -e '^threads$' || true; } |
+import_contenders="$(printf '%s' "${CONTENDERS:-all}" | tr ',' '\n' | { grep -v -e '^sync$' -e '^bursts$' -e '^threads$' || true; } |
   paste -sd, -)"
 if [[ -n "$import_contenders" ]]; then
 "$python_bin" bench/compare.py \
@@ -108,6 +109,14 @@ if [[ -z "${CONTENDERS:-}" || ",${CONTENDERS}," == *",sync,"* ]]; then
   if [[ -z "${HIRESYNC_SANDBOX_BIN:-}" ]]; then build_if_missing "$sandbox_bin" hiresync-sandbox; fi
   HIRESYNC_BIN="$(realpath "$hiresync_bin")" HIRESYNC_SANDBOX_BIN="$(realpath "$sandbox_bin")" \
     "$python_bin" bench/sync_bench.py --results bench/RESULTS.md
+fi
+
+# The burst bench (issue 11): push-to-visible with several deliveries per second to a mailbox, the
+# hot window against the former single follow-up check. Rewrites only its own section.
+if [[ -z "${CONTENDERS:-}" || ",${CONTENDERS}," == *",bursts,"* ]]; then
+  sandbox_bin="${HIRESYNC_SANDBOX_BIN:-$build_dir/sandbox/hiresync-sandbox}"
+  HIRESYNC_BIN="$(realpath "$hiresync_bin")" HIRESYNC_SANDBOX_BIN="$(realpath "$sandbox_bin")" \
+    "$python_bin" bench/burst_bench.py --results bench/RESULTS.md
 fi
 
 # The threads bench (issue 5): GET /api/candidates/{id}/threads with 100,000 messages in the store,

@@ -139,6 +139,8 @@ model::Status apply_file(const std::string& file, ServeConfig& cfg) {
               .integer("gmail_units_per_minute", cfg.sync.gmail_units_per_minute, 1)
               .integer("gmail_max_concurrent", cfg.sync.gmail_max_concurrent, 1)
               .integer("watch_renew_s", cfg.sync.watch_renew_s, 60)
+              .integer("push_hot_window_ms", cfg.sync.push_hot_window_ms, 0)
+              .integer("push_hot_poll_ms", cfg.sync.push_hot_poll_ms, 50)
               .finish();
   }
   if (!err.empty()) return make_error(ErrorCode::kInvalidArgument, err);

@@ -35,6 +35,8 @@ struct SyncSettings {
   std::int64_t gmail_units_per_minute = 6000;
   std::int64_t gmail_max_concurrent = 8;
   std::int64_t watch_renew_s = 86400;
+  std::int64_t push_hot_window_ms = 3000;  // sync::EngineConfig: short polls after a push
+  std::int64_t push_hot_poll_ms = 200;
 };
 
 struct ServeConfig {

@@ -53,6 +53,8 @@ TEST_F(ConfigTest, DefaultsWithoutFileEnvOrFlags) {
   EXPECT_EQ(c->sync.gmail_units_per_minute, 6000);
   EXPECT_EQ(c->sync.gmail_max_concurrent, 8);
   EXPECT_EQ(c->sync.watch_renew_s, 86400);
+  EXPECT_EQ(c->sync.push_hot_window_ms, 3000);
+  EXPECT_EQ(c->sync.push_hot_poll_ms, 200);
   EXPECT_EQ(c->log_level, "info");
 }
 
@@ -72,6 +74,8 @@ push_topic = "projects/p/topics/t"
 [sync]
 backfill_days = 30
 workers = 2
+push_hot_window_ms = 0
+push_hot_poll_ms = 500
 )");
   env_["HIRESYNC_OPERATOR_TOKEN"] = "from-env";
   env_["HIRESYNC_SECRET_KEY"] = std::string(64, 'a');
@@ -93,6 +97,8 @@ workers = 2
   EXPECT_EQ(c->sync.backfill_days, 30);
   EXPECT_EQ(c->sync.workers, 2);
   EXPECT_EQ(c->sync.poll_interval_s, 600);
+  EXPECT_EQ(c->sync.push_hot_window_ms, 0);  // 0: no hot window, only the fallback poll
+  EXPECT_EQ(c->sync.push_hot_poll_ms, 500);
 
   flags.db = "/tmp/x/other.db";
   flags.public_url = "https://hiresync.example/";

@@ -165,6 +165,8 @@ int run_serve(const ServeOptions& options, std::ostream& out, std::ostream& err)
   engine_config.poll_interval_s = static_cast<int>(cfg->sync.poll_interval_s);
   engine_config.watch_renew_s = static_cast<int>(cfg->sync.watch_renew_s);
   engine_config.units_per_minute = static_cast<int>(cfg->sync.gmail_units_per_minute);
+  engine_config.push_hot_window_ms = static_cast<int>(cfg->sync.push_hot_window_ms);
+  engine_config.push_hot_poll_ms = static_cast<int>(cfg->sync.push_hot_poll_ms);
   if (const char* point = std::getenv("HIRESYNC_CRASH_POINT"); point != nullptr) {
     engine_config.crash_point = point;  // crash tests only: see sync::EngineConfig
     logger.log("warn", std::string("crash point armed: ") + point);

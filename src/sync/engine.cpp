@@ -127,18 +127,19 @@ void Engine::worker_loop() {
     lock.lock();
     auto& after = slots_[next.mailbox_id];
     after.running = false;
-    // A signal during the run: run again now (its follow-up, if any, waits for that run's end).
-    // Otherwise, when this run started within push_followup_ms of the last push, one more check
-    // comes due shortly: Gmail drops pushes above 1/s, so a message that landed just after the
-    // push may have had its own push dropped, and only a run that starts later sees it. A run that
-    // did not complete (the mailbox was disconnected meanwhile, say) leaves that duty to the next
-    // one that does, such as the first run after reconnecting.
+    // A signal during the run: run again now. Otherwise, while the mailbox is hot (this run
+    // started within push_hot_window_ms of the last push), the next change read comes due after
+    // push_hot_poll_ms: Gmail drops pushes that follow another within a second, so mail landing
+    // in a burst may have no push of its own, and only a later read sees it. The window ends with
+    // a run that started push_hot_window_ms after the push, later than any dropped push's message.
+    // A run that did not complete (the mailbox was disconnected meanwhile, say) leaves that duty to
+    // the next one that does, such as the first run after reconnecting.
     std::optional<std::int64_t> at;
     if (after.rerun) {
       after.rerun = false;
       at = now_ms();
-    } else if (completed && started < after.last_signal_ms + config_.push_followup_ms) {
-      at = now_ms() + config_.push_followup_ms;
+    } else if (completed && started < after.last_signal_ms + config_.push_hot_window_ms) {
+      at = now_ms() + config_.push_hot_poll_ms;
     }
     if (at) {
       auto it = due_at_.find(next.mailbox_id);

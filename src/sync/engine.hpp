@@ -6,7 +6,8 @@
 // fallback poll (live), the provider's Retry-After (throttled), or backoff with jitter (error).
 // A job that comes due while the mailbox runs marks it for an immediate rerun instead (so a push
 // that lands mid-run is never lost). Because Gmail drops pushes above one per second per user, a
-// push-triggered run is followed by one more check shortly after.
+// mailbox stays "hot" for push_hot_window_ms after each push: short change polls every
+// push_hot_poll_ms, so mail whose own push was dropped shows within a poll, not at the fallback.
 //
 // States (stored with their cause; model/problems.hpp codes where a person can act):
 // connecting -> backfilling -> live; throttled (until retry_at); error (retrying with backoff);
@@ -46,7 +47,11 @@ struct EngineConfig {
   int poll_interval_s = 600;    // fallback poll of a live mailbox
   int watch_renew_s = 86400;    // Gmail users.watch renewal
   int units_per_minute = 6000;  // per-user provider budget (Gmail quota units)
-  int push_followup_ms = 1500;  // the extra check after a push (Gmail's 1/s push cap)
+  // After a push the mailbox stays hot: runs repeat every push_hot_poll_ms until one has started
+  // push_hot_window_ms after the push (each a change read: Gmail history.list, 2 units; Graph
+  // one delta request per folder). The window must exceed Gmail's 1 s push gap (docs/sync.md).
+  int push_hot_window_ms = 3000;
+  int push_hot_poll_ms = 200;
   std::int64_t backoff_base_ms = 1000;
   std::int64_t backoff_cap_ms = 300000;
   int addresses_per_query = 8;  // candidate addresses per provider search
@@ -115,7 +120,7 @@ class Engine final : public SyncService {
   // Makes the mailbox due at now + delay_ms (or marks a running one for a rerun). An earlier due
   // time already queued wins.
   void enqueue(model::Id mailbox_id, std::int64_t delay_ms = 0);
-  // A change signal (push): due now, and once more push_followup_ms after that run.
+  // A change signal (push): due now, then hot (short polls) for push_hot_window_ms.
   void signal(model::Id mailbox_id);
   // The candidate index of a contract, loaded once and shared until something changes it.
   model::Result<std::shared_ptr<const match::CandidateIndex>> index_for(store::Store& store,
@@ -140,7 +145,7 @@ class Engine final : public SyncService {
     bool running = false;
     bool rerun = false;
     int failures = 0;                 // consecutive failed runs (backoff)
-    std::int64_t last_signal_ms = 0;  // when the last push arrived (the follow-up check keys on it)
+    std::int64_t last_signal_ms = 0;  // when the last push arrived (the hot window keys on it)
     bool renew_watch = false;         // renew push: Graph asked, or a new grant was just stored
     bool drop_watch_state = false;    // Graph removed them: create new ones
   };
