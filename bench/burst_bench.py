@@ -120,6 +120,8 @@ def run(provider, mode, scenario, deliveries, seed):
     finally:
         for wt in watchers:
             wt.stop = True
+        for wt in watchers:
+            wt.thread.join(timeout=5)
         st.close()
 
 
