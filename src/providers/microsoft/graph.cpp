@@ -25,6 +25,9 @@ constexpr const char* kMetadataSelect =
     "from,sender,replyTo,toRecipients,ccRecipients,bccRecipients,subject,internetMessageId,conversationId,"
     "sentDateTime,receivedDateTime,internetMessageHeaders";
 constexpr const char* kListSelect = "id,conversationId,receivedDateTime";
+// The documented maximum lifetime of a subscription to Outlook messages (docs/sync.md).
+constexpr int kMaxSubscriptionMinutes = 4230;
+constexpr const char* kSubscriptionFailed = "subscription_failed";
 
 using Params = std::vector<std::pair<const char*, std::string>>;
 
@@ -214,7 +217,6 @@ class GraphClient final : public MailClient {
 
   model::Result<WatchResult> watch(const std::string& access_token, const WatchRequest& request) override {
     const std::int64_t expiry_s = clock_s_() + std::int64_t{config_.subscription_minutes} * 60;
-    const std::string expiry = internal::iso_time(expiry_s);
     json previous = json::object();
     if (auto parsed = parse_json(request.state); parsed && parsed->is_object()) previous = std::move(*parsed);
 
@@ -226,13 +228,11 @@ class GraphClient final : public MailClient {
       const std::string old_id = json_string(previous, key.c_str());
       model::Result<json> subscription = model::make_error(ErrorCode::kNotFound, "no subscription yet");
       if (!old_id.empty()) {
-        auto patch = make_request(access_token, "PATCH", subscription_url(old_id), false);
-        patch.headers.emplace_back("Content-Type", "application/json");
-        patch.body = json{{"expirationDateTime", expiry}}.dump();
-        subscription = send_json(patch, "subscription");
+        subscription = subscription_call(access_token, "PATCH", subscription_url(old_id), json::object(),
+                                         expiry_s, request.notification_url);
       }
       if (!subscription && subscription.error().code == ErrorCode::kNotFound) {
-        subscription = create_subscription(access_token, request, folder, expiry);
+        subscription = create_subscription(access_token, request, folder, expiry_s);
         if (subscription && !json_string(*subscription, "id").empty()) {
           created.push_back(json_string(*subscription, "id"));
         }
@@ -326,17 +326,48 @@ class GraphClient final : public MailClient {
   }
 
   model::Result<json> create_subscription(const std::string& access_token, const WatchRequest& request,
-                                          std::string_view folder, const std::string& expiry) {
-    auto post = make_request(access_token, "POST", base_ + "/subscriptions", false);
-    post.headers.emplace_back("Content-Type", "application/json");
-    post.body = json{{"changeType", "created"},
-                     {"notificationUrl", request.notification_url},
-                     {"lifecycleNotificationUrl", request.notification_url},
-                     {"resource", resource_for(folder)},
-                     {"expirationDateTime", expiry},
-                     {"clientState", request.client_state}}
-                    .dump();
-    return send_json(post, "subscription");
+                                          std::string_view folder, std::int64_t expiry_s) {
+    const json body = {{"changeType", "created"},
+                       {"notificationUrl", request.notification_url},
+                       {"lifecycleNotificationUrl", request.notification_url},
+                       {"resource", resource_for(folder)},
+                       {"clientState", request.client_state}};
+    return subscription_call(access_token, "POST", base_ + "/subscriptions", body, expiry_s,
+                             request.notification_url);
+  }
+
+  // A subscription create (POST) or renewal (PATCH) of `body` expiring at `expiry_s`. Graph refuses
+  // an expiry past its maximum with 400 ExtensionError (subscription_failed): the configured
+  // lifetime may be one only newer tenants allow, so the call is retried once at the documented
+  // maximum (docs/sync.md, "Push for Microsoft 365"). A second refusal stays subscription_failed:
+  // push is off and the poll still syncs; the mailbox never needs a new sign-in for it.
+  model::Result<json> subscription_call(const std::string& access_token, const char* method,
+                                        const std::string& url, json body, std::int64_t expiry_s,
+                                        const std::string& notification_url) {
+    auto attempt = [&](std::int64_t at_s) {
+      auto call = make_request(access_token, method, url, false);
+      call.headers.emplace_back("Content-Type", "application/json");
+      body["expirationDateTime"] = internal::iso_time(at_s);
+      call.body = body.dump();
+      auto out = send_json(call, "subscription");
+      if (out && !out->contains("expirationDateTime"))
+        (*out)["expirationDateTime"] = internal::iso_time(at_s);
+      return out;
+    };
+    auto out = attempt(expiry_s);
+    const std::int64_t documented_s = clock_s_() + std::int64_t{kMaxSubscriptionMinutes} * 60;
+    const bool refused = !out && out.error().problem == kSubscriptionFailed;
+    if (refused && documented_s < expiry_s) out = attempt(documented_s);
+    if (!out && out.error().problem == kSubscriptionFailed) {
+      model::Error e = out.error();
+      if (documented_s < expiry_s) {
+        e.detail += " (retried with the documented maximum of " + std::to_string(kMaxSubscriptionMinutes) +
+                    " minutes)";
+      }
+      if (notification_url.rfind("https://", 0) != 0) e.detail += " (the notification URL must be https)";
+      return e;
+    }
+    return out;
   }
 
   MicrosoftConfig config_;
