@@ -37,7 +37,7 @@ struct MicrosoftOptions {
   std::int64_t refresh_grace_s = 60;
   int requests_per_10min = 10000;
   int max_concurrent = 4;
-  // Outlook message subscriptions: the documented maximum lifetime (docs/ in sandbox/README.md).
+  // Outlook message subscriptions: the documented maximum lifetime (sandbox/README.md, Subscriptions).
   std::int64_t subscription_max_minutes = 4230;
   // Graph refuses http:// notification URLs; the demo and the tests on loopback opt in.
   bool allow_http_notifications = false;

@@ -248,7 +248,7 @@ Error map_error(int status, std::string_view body, std::string_view retry_after,
   if (any_code(e.codes,
                {"MailboxNotEnabledForRESTAPI", "MailboxNotSupportedForRESTAPI", "ErrorNonExistentMailbox"})) {
     // On-premises (hybrid), no Exchange Online licence, inactive or a consumer mailbox: permanent
-    // until an administrator acts. Only these codes say so (docs/sync.md, "Microsoft errors").
+    // until an administrator acts. Only these codes say so (docs/sync.md, "Push for Microsoft 365").
     return make(ErrorCode::kConsentRequired, detail, "mailbox_on_premises");
   }
   if (context == "subscription" && status == 400 && !e.codes.empty()) {

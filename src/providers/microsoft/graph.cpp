@@ -26,7 +26,8 @@ constexpr const char* kMetadataSelect =
     "from,sender,replyTo,toRecipients,ccRecipients,bccRecipients,subject,internetMessageId,conversationId,"
     "sentDateTime,receivedDateTime,internetMessageHeaders";
 constexpr const char* kListSelect = "id,conversationId,receivedDateTime";
-// The documented maximum lifetime of a subscription to Outlook messages (docs/sync.md).
+// The documented maximum lifetime of a subscription to Outlook messages (docs/sync.md, "Push for
+// Microsoft 365").
 constexpr int kMaxSubscriptionMinutes = 4230;
 constexpr const char* kSubscriptionFailed = "subscription_failed";
 
