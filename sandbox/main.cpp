@@ -44,7 +44,12 @@ int run_main(int argc, char** argv) {
   app.add_option("--graph-max-concurrent", m.max_concurrent,
                  "Graph requests in flight per mailbox before 429 (default 4)");
   app.add_option("--graph-subscription-max-minutes", m.subscription_max_minutes,
-                 "maximum subscription lifetime in minutes (default 10080; the older docs say 4230)");
+                 "maximum subscription lifetime in minutes (default 4230, the documented limit for "
+                 "messages; newer tenants allow 10080)");
+  app.add_flag("--allow-http-notifications", m.allow_http_notifications,
+               "accept http:// notification URLs (real Graph requires https; for loopback demos and tests)");
+  app.add_option("--graph-search-max-results", m.search_max_results,
+                 "results a $search on messages returns at most, over all pages (default 1000)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

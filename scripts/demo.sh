@@ -111,8 +111,9 @@ echo "Seeding the demo contract (demo/app-seed.json)"
 "$bin" seed --db "$data/hiresync.db" "$seed" | sed 's/^/   /'
 
 echo "Starting hiresync-sandbox on $sandbox (Google and Microsoft, consent page on)"
+# --allow-http-notifications: real Graph only sends to https URLs; the demo serves http on loopback.
 "$sandbox_bin" --listen "$host:$sandbox_port" --google-push-endpoint "$base/webhooks/google" \
-  >"$logs/sandbox.log" 2>&1 &
+  --allow-http-notifications >"$logs/sandbox.log" 2>&1 &
 pids+=($!)
 wait_healthy hiresync-sandbox "$sandbox" "${pids[-1]}" "$logs/sandbox.log"
 

@@ -330,6 +330,7 @@ net::Response MicrosoftSandbox::list_messages(const net::Request& req, const Cal
     const std::lock_guard lock(mu_);
     GraphMailbox& mailbox = *accounts_[c.settings.address].mailbox;
     for (const StoredMessage* m : mailbox.newest_first()) {
+      if (search && total >= options_.search_max_results) break;  // $search: at most 1,000 results
       if (search && !search->matches(m->content)) continue;
       if (!rfc_id.empty() && lower(m->content.internet_message_id) != lower(rfc_id)) continue;
       if (since >= 0 && m->content.received_ms < since) continue;

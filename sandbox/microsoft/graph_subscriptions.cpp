@@ -14,7 +14,14 @@ std::string str(const nlohmann::json& body, const char* name) {
   return body.contains(name) && body[name].is_string() ? body[name].get<std::string>() : std::string();
 }
 
-bool is_url(const std::string& url) { return url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0; }
+bool is_https(const std::string& url) { return url.rfind("https://", 0) == 0; }
+bool is_url(const std::string& url) { return is_https(url) || url.rfind("http://", 0) == 0; }
+
+// What Graph answers to an expiry past the maximum, on create and on renew alike: 400
+// ExtensionError with this message (sandbox/README.md, "Subscriptions").
+std::string too_far(std::int64_t max_minutes) {
+  return "Subscription expiration can only be " + std::to_string(max_minutes) + " minutes in the future.";
+}
 
 }  // namespace
 
@@ -64,6 +71,13 @@ net::Response MicrosoftSandbox::create_subscription(const net::Request& req, con
   }
   if (!is_url(s.notification_url) || (!s.lifecycle_url.empty() && !is_url(s.lifecycle_url)))
     return graph_err(400, "ValidationError", "The notificationUrl must be an absolute http(s) URL.");
+  // Graph requires https for both URLs (the subscription resource's notificationUrl property).
+  if (!options_.allow_http_notifications) {
+    if (!is_https(s.notification_url))
+      return graph_err(400, "InvalidRequest", "NotificationUrl scheme='http' is not supported.");
+    if (!s.lifecycle_url.empty() && !is_https(s.lifecycle_url))
+      return graph_err(400, "InvalidRequest", "LifecycleNotificationUrl scheme='http' is not supported.");
+  }
   if (s.client_state.size() > kMaxClientState)
     return graph_err(400, "ValidationError", "clientState is limited to 128 characters.");
   const auto folder = parse_resource(s.resource, [&](const std::string& user) {
@@ -80,13 +94,8 @@ net::Response MicrosoftSandbox::create_subscription(const net::Request& req, con
         "Operation: Create; Exception: [Status Code: BadRequest; Reason: Subscription expiration "
         "must be in the future.]");
   }
-  if (*expiration > now + max_ms) {
-    return graph_err(
-        400, "ExtensionError",
-        "Operation: Create; Exception: [Status Code: BadRequest; Reason: Subscription expiration "
-        "can only be " +
-            std::to_string(options_.subscription_max_minutes) + " minutes in the future.]");
-  }
+  if (*expiration > now + max_ms)
+    return graph_err(400, "ExtensionError", too_far(options_.subscription_max_minutes));
   s.expiration_ms = *expiration;
   for (const std::string& url : {s.notification_url, s.lifecycle_url}) {
     if (url.empty()) continue;
@@ -114,13 +123,8 @@ net::Response MicrosoftSandbox::renew_subscription(const net::Request& req, cons
   if (it == subscriptions_.end() || it->second.account != c.settings.address ||
       it->second.expiration_ms <= now)
     return graph_err(404, "ResourceNotFound", "The object was not found.");
-  if (expiration <= now || expiration > now + options_.subscription_max_minutes * 60'000) {
-    return graph_err(
-        400, "ExtensionError",
-        "Operation: Update; Exception: [Status Code: BadRequest; Reason: Subscription expiration "
-        "can only be " +
-            std::to_string(options_.subscription_max_minutes) + " minutes in the future.]");
-  }
+  if (expiration <= now || expiration > now + options_.subscription_max_minutes * 60'000)
+    return graph_err(400, "ExtensionError", too_far(options_.subscription_max_minutes));
   it->second.expiration_ms = expiration;
   return net::Response::json(200, subscription_json(it->second).dump());
 }

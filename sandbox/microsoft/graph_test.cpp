@@ -1,5 +1,6 @@
 // Graph mail at the real paths, in process on a ManualClock: delta rounds, ids and moves, $search,
 // errors and throttling (shared/PROTOCOLS.md B.2, B.3, B.5, B.6).
+#include "sandbox/microsoft/format.hpp"
 #include "sandbox/microsoft/test_support.hpp"
 
 namespace hiresync::sandbox::microsoft::testing {
@@ -203,6 +204,74 @@ TEST_F(GraphTest, SearchPagesWithSkipToken) {
   const net::Response by_id = graph("/v1.0/me/messages?$filter=internetMessageId+eq+'%3Cr@x%3E'", token_);
   ASSERT_EQ(body(by_id)["value"].size(), 1U);
   EXPECT_EQ(body(by_id)["value"][0]["subject"], "Reply");
+}
+
+TEST_F(GraphTest, SearchStopsAtTheCapAndRestrictsByReceivedDay) {
+  MicrosoftOptions o;
+  o.auto_consent = true;
+  o.search_max_results = 3;
+  build(o);
+  account(kAnn);
+  token_ = sign_in(kAnn)["access_token"];
+  constexpr std::int64_t kJune1Noon = 1717243200000;  // 2024-06-01T12:00:00Z
+  for (int day = 0; day < 5; ++day) {
+    control("/control/accounts/" + std::string(kAnn) + "/messages",
+            {{"raw", raw_message("jane@example.org", kAnn, "D" + std::to_string(day + 1),
+                                 "d" + std::to_string(day))},
+             {"internal_date_ms", kJune1Noon + day * 86'400'000LL}});
+  }
+  const auto subjects = [&](const std::string& q) {
+    std::vector<std::string> out;
+    std::string url = "/v1.0/me/messages?$top=2&$select=subject&$search=" + net::url_encode(q);
+    for (int guard = 0; !url.empty() && guard < 20; ++guard) {
+      const net::Response r = graph(url, token_);
+      EXPECT_EQ(r.status, 200) << q << " " << r.body;
+      const json j = body(r);
+      for (const json& m : j["value"]) out.push_back(m["subject"]);
+      url = j.value("@odata.nextLink", "");
+    }
+    return out;
+  };
+  // Five match; the search gives the newest three and no link past them.
+  EXPECT_EQ(subjects("\"from:jane@example.org\""), (std::vector<std::string>{"D5", "D4", "D3"}));
+  EXPECT_EQ(subjects("\"from:jane@example.org AND received<=2024-06-02\""),
+            (std::vector<std::string>{"D2", "D1"}));
+  EXPECT_EQ(subjects("\"(from:jane@example.org) AND received>=2024-06-04\""),
+            (std::vector<std::string>{"D5", "D4"}));
+  EXPECT_EQ(subjects("\"received>2024-06-03 AND received<2024-06-05\""), (std::vector<std::string>{"D4"}));
+  EXPECT_EQ(subjects("\"received:2024-06-03\""), (std::vector<std::string>{"D3"}));
+  EXPECT_EQ(subjects("\"received:06/03/2024\""), (std::vector<std::string>{"D3"}));
+  EXPECT_EQ(subjects("\"received:2024-06-01..2024-06-02\""), (std::vector<std::string>{"D2", "D1"}));
+  const net::Response bad =
+      graph("/v1.0/me/messages?$search=" + net::url_encode("\"received>=June\""), token_);
+  EXPECT_EQ(bad.status, 400);
+}
+
+TEST_F(GraphTest, SubscriptionsNeedHttpsAndTheDocumentedLifetime) {
+  const auto create = [&](const std::string& url, std::int64_t minutes) {
+    const json sub = {{"changeType", "created"},
+                      {"notificationUrl", url},
+                      {"resource", "me/mailFolders('inbox')/messages"},
+                      {"expirationDateTime", iso_seven(clock_.now_ms() + minutes * 60'000)},
+                      {"clientState", "s"}};
+    return graph("/v1.0/subscriptions", token_, {{"Content-Type", "application/json"}}, "POST", sub.dump());
+  };
+  const net::Response http = create("http://127.0.0.1:1/webhooks/microsoft", 60);
+  EXPECT_EQ(http.status, 400);
+  EXPECT_EQ(body(http)["error"]["code"], "InvalidRequest");
+  EXPECT_EQ(body(http)["error"]["message"], "NotificationUrl scheme='http' is not supported.");
+  // The default maximum is the documented 4,230 minutes.
+  const net::Response too_far = create("https://hiresync.example/webhooks/microsoft", 4231);
+  EXPECT_EQ(too_far.status, 400);
+  EXPECT_EQ(body(too_far)["error"]["code"], "ExtensionError");
+  EXPECT_EQ(body(too_far)["error"]["message"],
+            "Subscription expiration can only be 4230 minutes in the future.");
+
+  account("onprem@contoso.example", {{"hosting", "on_premises"}});
+  token_ = sign_in("onprem@contoso.example")["access_token"];
+  const net::Response onprem = create("https://hiresync.example/webhooks/microsoft", 60);
+  EXPECT_EQ(onprem.status, 404);
+  EXPECT_EQ(body(onprem)["error"]["code"], "MailboxNotEnabledForRESTAPI");
 }
 
 TEST_F(GraphTest, UnauthenticatedAndMailboxNotEnabled) {

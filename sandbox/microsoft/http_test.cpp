@@ -57,6 +57,7 @@ class MsHttpTest : public MsFixture {
   void SetUp() override {
     MicrosoftOptions o;
     o.auto_consent = true;
+    o.allow_http_notifications = true;  // the receiver is http on loopback
     o.notifier.first_backoff = std::chrono::milliseconds(10);
     build(o);
     server_ = std::make_unique<net::HttpServer>([this](const net::Request& r) { return sandbox_->handle(r); },
@@ -175,7 +176,15 @@ TEST_F(MsHttpTest, SubscriptionRoundTrip) {
        json{{"raw", MsFixture::raw_message("c@x.org", kAnn, "Again", "again@x")}}.dump());
   EXPECT_EQ(rx.wait_for("/webhooks/microsoft", 3).size(), 3U);
 
-  // Renew, then a lifecycle event that removes the subscription.
+  // A renewal past the maximum is refused as a creation is; then a renewal, then a lifecycle event
+  // that removes the subscription.
+  const net::ClientResponse too_far = send(
+      "PATCH", "/v1.0/subscriptions/" + std::string(s["id"]),
+      json{{"expirationDateTime", iso_seven(clock_.now_ms() + 4231LL * 60 * 1000)}}.dump(), bearer(token));
+  EXPECT_EQ(too_far.status, 400);
+  EXPECT_EQ(json::parse(too_far.body)["error"]["code"], "ExtensionError");
+  EXPECT_EQ(json::parse(too_far.body)["error"]["message"],
+            "Subscription expiration can only be 4230 minutes in the future.");
   const std::string later = iso_seven(clock_.now_ms() + 120LL * 60 * 1000);
   const net::ClientResponse renewed = send("PATCH", "/v1.0/subscriptions/" + std::string(s["id"]),
                                            json{{"expirationDateTime", later}}.dump(), bearer(token));
@@ -198,7 +207,7 @@ TEST_F(MsHttpTest, SubscriptionRoundTrip) {
 
   const json stats = json::parse(send("GET", std::string("/control/stats?account=") + kAnn).body);
   EXPECT_EQ(stats["endpoints"]["subscriptions.create"], 3);
-  EXPECT_EQ(stats["endpoints"]["subscriptions.renew"], 2);
+  EXPECT_EQ(stats["endpoints"]["subscriptions.renew"], 3);
   EXPECT_GE(stats["notifications"]["sent"].get<int>(), 3);
 }
 

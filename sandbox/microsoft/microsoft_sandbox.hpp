@@ -37,7 +37,11 @@ struct MicrosoftOptions {
   std::int64_t refresh_grace_s = 60;
   int requests_per_10min = 10000;
   int max_concurrent = 4;
-  std::int64_t subscription_max_minutes = 10080;
+  // Outlook message subscriptions: the documented maximum lifetime (sandbox/README.md, Subscriptions).
+  std::int64_t subscription_max_minutes = 4230;
+  // Graph refuses http:// notification URLs; the demo and the tests on loopback opt in.
+  bool allow_http_notifications = false;
+  std::size_t search_max_results = 1000;  // a $search on messages returns at most this many
   std::size_t default_page_size = 10;
   std::chrono::milliseconds validation_timeout{10000};
   NotifierOptions notifier;

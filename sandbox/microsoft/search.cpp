@@ -1,5 +1,8 @@
 #include "sandbox/microsoft/search.hpp"
 
+#include <cstdio>
+#include <limits>
+#include <optional>
 #include <vector>
 
 #include "sandbox/microsoft/format.hpp"
@@ -7,9 +10,11 @@
 namespace hiresync::sandbox::microsoft {
 
 struct Search::Node {
-  enum Kind { kAnd, kOr, kNot, kTerm } kind = kTerm;
+  enum Kind { kAnd, kOr, kNot, kTerm, kDate } kind = kTerm;
   std::vector<std::unique_ptr<Node>> children;
-  std::string property, value;  // kTerm; value lower case
+  std::string property, value;  // kTerm, kDate (received|sent); value lower case
+  std::int64_t from_ms = std::numeric_limits<std::int64_t>::min();  // kDate: [from_ms, until_ms)
+  std::int64_t until_ms = std::numeric_limits<std::int64_t>::max();
 };
 
 namespace {
@@ -17,6 +22,50 @@ namespace {
 using NodePtr = std::unique_ptr<Search::Node>;
 using model::ErrorCode;
 using model::make_error;
+
+constexpr std::int64_t kDayMs = 86'400'000;
+
+// A KQL date at day granularity (UTC): "YYYY-MM-DD" or the US form "MM/DD/YYYY" the Graph examples
+// use. The start of that day in epoch ms.
+std::optional<std::int64_t> parse_day(const std::string& text) {
+  int y = 0, m = 0, d = 0;
+  char tail = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 &&
+      std::sscanf(text.c_str(), "%2d/%2d/%4d%c", &m, &d, &y, &tail) != 3) {
+    return std::nullopt;
+  }
+  char iso[32];
+  std::snprintf(iso, sizeof iso, "%04d-%02d-%02dT00:00:00Z", y, m, d);
+  return parse_iso(iso);
+}
+
+// received/sent restrictions: `received:D`, `received:D1..D2` (both days included), `received>=D`,
+// `received>D`, `received<=D`, `received<D`, `received=D`.
+model::Result<NodePtr> date_term(std::string property, const std::string& op, const std::string& value) {
+  auto node = std::make_unique<Search::Node>();
+  node->kind = Search::Node::kDate;
+  node->property = std::move(property);
+  node->value = value;
+  const auto bad = [&] { return make_error(ErrorCode::kInvalidArgument, "invalid date '" + value + "'"); };
+  if (op == ":" || op == "=") {
+    const std::size_t dots = value.find("..");
+    const auto first = parse_day(value.substr(0, dots));
+    const auto last = dots == std::string::npos ? first : parse_day(value.substr(dots + 2));
+    if (!first || !last) return bad();
+    node->from_ms = *first;
+    node->until_ms = *last + kDayMs;
+    return NodePtr(std::move(node));
+  }
+  const auto day = parse_day(value);
+  if (!day) return bad();
+  if (op == ">=") node->from_ms = *day;
+  if (op == ">") node->from_ms = *day + kDayMs;
+  if (op == "<=") node->until_ms = *day + kDayMs;
+  if (op == "<") node->until_ms = *day;
+  return NodePtr(std::move(node));
+}
+
+bool is_date_property(const std::string& p) { return p == "received" || p == "sent"; }
 
 struct Token {
   std::string text;
@@ -129,6 +178,13 @@ class Parser {
     const Token& t = tokens_[pos_++];
     auto node = std::make_unique<Search::Node>();
     const std::size_t colon = t.colon;
+    if (const std::size_t op = t.text.find_first_of("<>=:"); op != std::string::npos && op > 0) {
+      std::string property = lower(t.text.substr(0, op));
+      if (is_date_property(property)) {
+        const std::size_t len = t.text.compare(op, 2, ">=") == 0 || t.text.compare(op, 2, "<=") == 0 ? 2 : 1;
+        return date_term(std::move(property), t.text.substr(op, len), lower(t.text.substr(op + len)));
+      }
+    }
     if (colon != std::string::npos) {
       node->property = lower(t.text.substr(0, colon));
       node->value = lower(t.text.substr(colon + 1));
@@ -170,6 +226,10 @@ bool eval(const Search::Node& n, const MessageContent& m) {
       return false;
     case Search::Node::kNot:
       return !eval(*n.children.front(), m);
+    case Search::Node::kDate: {
+      const std::int64_t at = n.property == "sent" ? m.sent_ms : m.received_ms;
+      return at >= n.from_ms && at < n.until_ms;
+    }
     case Search::Node::kTerm:
       break;
   }

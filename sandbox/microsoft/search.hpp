@@ -8,7 +8,10 @@
 // Properties: from, to, cc, bcc (an address or display name of that header contains the value,
 // case-insensitively), participants (any of from/to/cc/bcc/sender/replyTo), recipients (to/cc/bcc),
 // subject (substring). A bare value matches an address, a display name or the subject.
-// Unknown properties are a parse error (Graph answers 400).
+// received, sent: the day (UTC) the message was received / sent, at day granularity, as
+// `received:2024-06-10`, `received:06/10/2024`, a range `received:2024-06-01..2024-06-30` (both days
+// included), or a comparison `received>=D`, `received>D`, `received<=D`, `received<D`.
+// Unknown properties and unreadable dates are a parse error (Graph answers 400).
 #pragma once
 
 #include <memory>

@@ -85,6 +85,12 @@ constexpr std::array kProblems{
             "organization's own Exchange servers (on-premises), or it has no Exchange Online license.",
             "Ask your IT team to move your mailbox to Exchange Online or assign you an Exchange Online "
             "license, or connect a mailbox that is hosted in Exchange Online."},
+    // Microsoft 365 push (docs/sync.md, "Push for Microsoft 365"): not the recruiter's to fix.
+    Problem{"subscription_failed",
+            "Microsoft 365 refused to send HireSync instant notices of new mail, so new email appears "
+            "at the next regular check instead of at once.",
+            "Nothing to do for you: syncing continues. Your HireSync operator can check that the "
+            "server's public address uses https."},
 };
 
 }  // namespace

@@ -68,6 +68,7 @@ struct ListPage {
   std::vector<MessageRef> messages;
   std::string next_page_token;  // empty on the last page
   std::int64_t size_estimate = 0;
+  std::string incomplete;  // what a provider's result cap may have left out ("" when nothing)
 };
 
 // Changes since a cursor. `cursor` is what to store once every message of every page is handled.

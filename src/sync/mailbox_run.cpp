@@ -210,6 +210,10 @@ Status MailboxRun::search_pages(const providers::SearchQuery& query, bool resuma
       }
       return page.error();
     }
+    if (!page->incomplete.empty()) {
+      // A provider's result cap left some out (Graph: past 1,000 for one address on one day).
+      ctx_.metrics.increment("hiresync_search_incomplete_total", {{"provider", ctx_.mailbox.provider}});
+    }
     std::optional<SyncCursor> next;
     if (resumable) {
       next = cursor_;

@@ -11,8 +11,10 @@
 //     and by every code of the error and its nested innerError (case-insensitive): 401 auth
 //     expired (at the token endpoint: our client was refused); 429 or a throttling code rate
 //     limited; 410 or a sync-state code cursor invalid; 5xx and 408 transient; a mailbox the REST
-//     API cannot serve (on-premises, unlicensed, consumer) consent required mailbox_on_premises;
-//     403 insufficient_scope; 404 not found; anything else internal.
+//     API cannot serve (MailboxNotEnabledForRESTAPI, MailboxNotSupportedForRESTAPI,
+//     ErrorNonExistentMailbox) consent required mailbox_on_premises; a 400 on a subscription
+//     (ExtensionError and the rest: never on-premises) invalid argument subscription_failed; 403
+//     insufficient_scope; 404 not found; anything else internal.
 // The detail names the context, status, codes and the first line of the provider's message
 // (clipped); never the body of an unreadable response, never a token.
 #include <algorithm>
@@ -243,10 +245,17 @@ Error map_error(int status, std::string_view body, std::string_view retry_after,
     return make(ErrorCode::kCursorInvalid, detail);
   }
   if (status >= 500 || status == 408) return make(ErrorCode::kTransient, detail, {}, wait);
-  if (any_code(e.codes, {"MailboxNotEnabledForRESTAPI", "MailboxNotSupportedForRESTAPI", "extensionError"})) {
+  if (any_code(e.codes,
+               {"MailboxNotEnabledForRESTAPI", "MailboxNotSupportedForRESTAPI", "ErrorNonExistentMailbox"})) {
     // On-premises (hybrid), no Exchange Online licence, inactive or a consumer mailbox: permanent
-    // until an administrator acts.
+    // until an administrator acts. Only these codes say so (docs/sync.md, "Push for Microsoft 365").
     return make(ErrorCode::kConsentRequired, detail, "mailbox_on_premises");
+  }
+  if (context == "subscription" && status == 400 && !e.codes.empty()) {
+    // A subscription Graph would not create or renew (ExtensionError for a bad expiry,
+    // InvalidRequest for an http:// URL, ValidationError for a failed handshake): push is off, the
+    // poll still syncs; never a reason to sign in again.
+    return make(ErrorCode::kInvalidArgument, detail, "subscription_failed");
   }
   if (status == 403) return make(ErrorCode::kConsentRequired, detail, "insufficient_scope");
   if (status == 404) return make(ErrorCode::kNotFound, detail);

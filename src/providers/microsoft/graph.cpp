@@ -6,6 +6,7 @@
 #include "providers/common/common.hpp"
 #include "providers/microsoft/microsoft.hpp"
 #include "providers/microsoft/microsoft_internal.hpp"
+#include "providers/microsoft/search_plan.hpp"
 
 namespace hiresync::providers::microsoft {
 namespace {
@@ -25,6 +26,10 @@ constexpr const char* kMetadataSelect =
     "from,sender,replyTo,toRecipients,ccRecipients,bccRecipients,subject,internetMessageId,conversationId,"
     "sentDateTime,receivedDateTime,internetMessageHeaders";
 constexpr const char* kListSelect = "id,conversationId,receivedDateTime";
+// The documented maximum lifetime of a subscription to Outlook messages (docs/sync.md, "Push for
+// Microsoft 365").
+constexpr int kMaxSubscriptionMinutes = 4230;
+constexpr const char* kSubscriptionFailed = "subscription_failed";
 
 using Params = std::vector<std::pair<const char*, std::string>>;
 
@@ -98,46 +103,52 @@ class GraphClient final : public MailClient {
     return out;
   }
 
+  // With addresses: $search, continued past Graph's 1,000-result cap by the plan in the page token
+  // (search_plan.hpp); a page token that is a plain Graph link (older tokens) is still followed.
+  // Without: $filter on the window's start, Graph's nextLink as the page token.
   model::Result<ListPage> list(const std::string& access_token, const SearchQuery& query,
                                const std::string& page_token, int max_results) override {
-    std::string url;
-    if (!page_token.empty()) {
-      if (!on_base(page_token)) {
-        return model::make_error(ErrorCode::kInvalidArgument,
-                                 "microsoft search: page token is not a Graph link");
+    const int top = std::clamp(max_results > 0 ? max_results : config_.page_size, 1, kMaxTop);
+    if (query.addresses.empty()) {
+      std::string url = page_token;
+      if (url.empty()) {
+        Params params;
+        if (query.after_s > 0) {
+          params.emplace_back("$filter", "receivedDateTime ge " + internal::iso_time(query.after_s));
+        }
+        params.emplace_back("$select", kListSelect);
+        params.emplace_back("$top", std::to_string(top));
+        url = with_query(base_ + "/me/messages", params);
       }
-      url = page_token;
+      internal::SearchPlan unused;
+      return list_page(access_token, url, query.after_s, unused);
+    }
+    const std::vector<std::string> addresses = internal::searchable_addresses(query.addresses);
+    if (addresses.empty()) return ListPage{};  // no address Graph can search for
+    internal::SearchPlan plan;
+    if (page_token.empty()) {
+      plan.spans = {{0, addresses.size(), ""}};
+    } else if (page_token.front() == '{') {
+      auto parsed = internal::parse_plan(page_token, addresses.size());
+      if (!parsed) return malformed("search", "page token is unreadable");
+      plan = std::move(*parsed);
     } else {
-      const int top = std::clamp(max_results > 0 ? max_results : config_.page_size, 1, kMaxTop);
-      const std::string kql = graph_search(query);
-      if (!query.addresses.empty() && kql.empty()) return ListPage{};  // no address Graph can search for
-      Params params;
-      if (!kql.empty()) {
-        params.emplace_back("$search", "\"" + kql + "\"");
-      } else if (query.after_s > 0) {
-        params.emplace_back("$filter", "receivedDateTime ge " + internal::iso_time(query.after_s));
-      }
-      params.emplace_back("$select", kListSelect);
-      params.emplace_back("$top", std::to_string(top));
-      url = with_query(base_ + "/me/messages", params);
+      plan.spans = {{0, addresses.size(), ""}};
+      plan.next = page_token;
+      plan.returned = -1;
     }
-    auto body = send_json(make_request(access_token, "GET", url, false), "search");
-    if (!body) return body.error();
-    ListPage page;
-    auto value = body->find("value");
-    if (value == body->end() || !value->is_array()) return malformed("search", "page without value array");
-    for (const auto& item : *value) {
-      MessageRef ref{json_string(item, "id"), json_string(item, "conversationId")};
-      if (ref.id.empty()) continue;
-      if (query.after_s > 0) {
-        // $search cannot be combined with $filter: the window's lower bound is applied here.
-        auto received = internal::parse_iso_time_ms(json_string(item, "receivedDateTime"));
-        if (received && *received < query.after_s * 1000) continue;
-      }
-      page.messages.push_back(std::move(ref));
+    std::string url = plan.next;
+    if (url.empty()) {
+      const std::string kql = internal::span_kql(addresses, plan.spans.front(), query.after_s);
+      url = with_query(
+          base_ + "/me/messages",
+          {{"$search", "\"" + kql + "\""}, {"$select", kListSelect}, {"$top", std::to_string(top)}});
     }
-    page.next_page_token = json_string(*body, "@odata.nextLink");
-    page.size_estimate = json_int(*body, "@odata.count").value_or(0);
+    auto page = list_page(access_token, url, query.after_s, plan);
+    if (!page) return page;
+    plan.next = page->next_page_token;
+    if (plan.next.empty()) page->incomplete = internal::advance(plan, addresses, query.after_s);
+    page->next_page_token = plan.spans.empty() ? std::string() : internal::serialize_plan(plan);
     return page;
   }
 
@@ -214,7 +225,6 @@ class GraphClient final : public MailClient {
 
   model::Result<WatchResult> watch(const std::string& access_token, const WatchRequest& request) override {
     const std::int64_t expiry_s = clock_s_() + std::int64_t{config_.subscription_minutes} * 60;
-    const std::string expiry = internal::iso_time(expiry_s);
     json previous = json::object();
     if (auto parsed = parse_json(request.state); parsed && parsed->is_object()) previous = std::move(*parsed);
 
@@ -226,13 +236,11 @@ class GraphClient final : public MailClient {
       const std::string old_id = json_string(previous, key.c_str());
       model::Result<json> subscription = model::make_error(ErrorCode::kNotFound, "no subscription yet");
       if (!old_id.empty()) {
-        auto patch = make_request(access_token, "PATCH", subscription_url(old_id), false);
-        patch.headers.emplace_back("Content-Type", "application/json");
-        patch.body = json{{"expirationDateTime", expiry}}.dump();
-        subscription = send_json(patch, "subscription");
+        subscription = subscription_call(access_token, "PATCH", subscription_url(old_id), json::object(),
+                                         expiry_s, request.notification_url);
       }
       if (!subscription && subscription.error().code == ErrorCode::kNotFound) {
-        subscription = create_subscription(access_token, request, folder, expiry);
+        subscription = create_subscription(access_token, request, folder, expiry_s);
         if (subscription && !json_string(*subscription, "id").empty()) {
           created.push_back(json_string(*subscription, "id"));
         }
@@ -325,18 +333,77 @@ class GraphClient final : public MailClient {
     return malformed("delta", "no deltaLink after " + std::to_string(kMaxNowPages) + " pages");
   }
 
+  // One page of a message list at `url` (on graph_base): results received before after_s are
+  // dropped ($search cannot be combined with $filter); `plan` counts what the page returned and
+  // the oldest receivedDateTime. next_page_token = Graph's nextLink.
+  model::Result<ListPage> list_page(const std::string& access_token, const std::string& url,
+                                    std::int64_t after_s, internal::SearchPlan& plan) {
+    if (!on_base(url)) {
+      return model::make_error(ErrorCode::kInvalidArgument,
+                               "microsoft search: page token is not a Graph link");
+    }
+    auto body = send_json(make_request(access_token, "GET", url, false), "search");
+    if (!body) return body.error();
+    ListPage page;
+    auto value = body->find("value");
+    if (value == body->end() || !value->is_array()) return malformed("search", "page without value array");
+    for (const auto& item : *value) {
+      MessageRef ref{json_string(item, "id"), json_string(item, "conversationId")};
+      if (ref.id.empty()) continue;
+      if (plan.returned >= 0) ++plan.returned;
+      const auto received = internal::parse_iso_time_ms(json_string(item, "receivedDateTime"));
+      if (received && (plan.oldest_ms == 0 || *received < plan.oldest_ms)) plan.oldest_ms = *received;
+      if (after_s > 0 && received && *received < after_s * 1000) continue;
+      page.messages.push_back(std::move(ref));
+    }
+    page.next_page_token = json_string(*body, "@odata.nextLink");
+    page.size_estimate = json_int(*body, "@odata.count").value_or(0);
+    return page;
+  }
+
   model::Result<json> create_subscription(const std::string& access_token, const WatchRequest& request,
-                                          std::string_view folder, const std::string& expiry) {
-    auto post = make_request(access_token, "POST", base_ + "/subscriptions", false);
-    post.headers.emplace_back("Content-Type", "application/json");
-    post.body = json{{"changeType", "created"},
-                     {"notificationUrl", request.notification_url},
-                     {"lifecycleNotificationUrl", request.notification_url},
-                     {"resource", resource_for(folder)},
-                     {"expirationDateTime", expiry},
-                     {"clientState", request.client_state}}
-                    .dump();
-    return send_json(post, "subscription");
+                                          std::string_view folder, std::int64_t expiry_s) {
+    const json body = {{"changeType", "created"},
+                       {"notificationUrl", request.notification_url},
+                       {"lifecycleNotificationUrl", request.notification_url},
+                       {"resource", resource_for(folder)},
+                       {"clientState", request.client_state}};
+    return subscription_call(access_token, "POST", base_ + "/subscriptions", body, expiry_s,
+                             request.notification_url);
+  }
+
+  // A subscription create (POST) or renewal (PATCH) of `body` expiring at `expiry_s`. Graph refuses
+  // an expiry past its maximum with 400 ExtensionError (subscription_failed): the configured
+  // lifetime may be one only newer tenants allow, so the call is retried once at the documented
+  // maximum (docs/sync.md, "Push for Microsoft 365"). A second refusal stays subscription_failed:
+  // push is off and the poll still syncs; the mailbox never needs a new sign-in for it.
+  model::Result<json> subscription_call(const std::string& access_token, const char* method,
+                                        const std::string& url, json body, std::int64_t expiry_s,
+                                        const std::string& notification_url) {
+    auto attempt = [&](std::int64_t at_s) {
+      auto call = make_request(access_token, method, url, false);
+      call.headers.emplace_back("Content-Type", "application/json");
+      body["expirationDateTime"] = internal::iso_time(at_s);
+      call.body = body.dump();
+      auto out = send_json(call, "subscription");
+      if (out && !out->contains("expirationDateTime"))
+        (*out)["expirationDateTime"] = internal::iso_time(at_s);
+      return out;
+    };
+    auto out = attempt(expiry_s);
+    const std::int64_t documented_s = clock_s_() + std::int64_t{kMaxSubscriptionMinutes} * 60;
+    const bool refused = !out && out.error().problem == kSubscriptionFailed;
+    if (refused && documented_s < expiry_s) out = attempt(documented_s);
+    if (!out && out.error().problem == kSubscriptionFailed) {
+      model::Error e = out.error();
+      if (documented_s < expiry_s) {
+        e.detail += " (retried with the documented maximum of " + std::to_string(kMaxSubscriptionMinutes) +
+                    " minutes)";
+      }
+      if (notification_url.rfind("https://", 0) != 0) e.detail += " (the notification URL must be https)";
+      return e;
+    }
+    return out;
   }
 
   MicrosoftConfig config_;

@@ -80,14 +80,18 @@ std::unique_ptr<OAuthClient> make_oauth_client(MicrosoftConfig config, net::Http
 //    (From, Sender, Reply-To, To, Cc, Bcc with names quoted as needed, Subject, Date, Message-ID,
 //    In-Reply-To, References; absent fields give no line); internal_date_ms = receivedDateTime.
 //  - raw(): GET .../messages/{id}/$value, the MIME bytes.
-//  - list(): Graph $search (KQL: graph_search below) when there are addresses, dropping results
-//    received before after_s client-side ($search cannot be combined with $filter); otherwise
-//    $filter=receivedDateTime ge <after>. next_page_token is Graph's @odata.nextLink, followed
-//    verbatim (kInvalidArgument when it is not on graph_base).
+//  - list(): Graph $search (KQL: graph_search below, AND received>= the window's first day) when
+//    there are addresses, dropping results received before after_s client-side ($search cannot be
+//    combined with $filter), continued past Graph's 1,000-result cap by a plan kept in
+//    next_page_token (search_plan.hpp; a plain Graph link, the older token, is still followed;
+//    an unreadable plan is kMalformedInput); otherwise $filter=receivedDateTime ge <after> and
+//    next_page_token is Graph's @odata.nextLink. Links off graph_base are kInvalidArgument.
 //  - watch(): one "created" subscription per folder (inbox, sentitems) to
 //    request.notification_url (lifecycle notifications to the same URL), clientState =
 //    request.client_state. Ids in request.state are renewed by PATCH; a renewal answered 404 is
-//    created anew. State = JSON of both ids; expires_at_ms = the earlier expiry. When a creation
+//    created anew. A create or renewal refused (400, subscription_failed: e.g. ExtensionError for
+//    an expiry past Graph's maximum) is retried once at the documented 4,230 minutes when more was
+//    asked. State = JSON of both ids; expires_at_ms = the earlier expiry. When a creation
 //    fails, the subscriptions this call created are deleted (best effort) before returning.
 //  - stop(): DELETE each subscription of `state`; 404 counts as deleted. Idempotent.
 std::unique_ptr<MailClient> make_mail_client(MicrosoftConfig config, net::HttpClient& http,

@@ -151,11 +151,94 @@ TEST_F(SubscriptionTest, AFailedCreationDeletesWhatThisCallCreated) {
   http_.reply(204, "");
   auto watch = client_->watch("eyJ.token", request());
   ASSERT_FALSE(watch.ok());
-  EXPECT_EQ(watch.error().code, ErrorCode::kInternal);
+  EXPECT_EQ(watch.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(watch.error().problem, "subscription_failed");
   ASSERT_EQ(http_.requests.size(), 3U);
   expect_create(0, "inbox");
   expect_create(1, "sentitems");
   expect_request(2, "DELETE", std::string(kSubscriptions) + "/sub-in");
+}
+
+constexpr const char* kTooFar =
+    R"({"error":{"code":"ExtensionError","message":"Subscription expiration can only be 4230 minutes in the future."}})";
+constexpr const char* kWeekExpiry = "2024-06-17T09:39:05Z";  // + 10080 minutes
+
+MicrosoftConfig week_config() {
+  MicrosoftConfig c;
+  c.graph_base = "https://graph.example";
+  c.subscription_minutes = 10080;
+  return c;
+}
+
+TEST_F(SubscriptionTest, AnExpiryGraphRefusesIsRetriedOnceAtTheDocumentedMaximum) {
+  auto client = make_mail_client(week_config(), http_, [] { return kNow; });
+  http_.reply(400, kTooFar);
+  http_.reply(201, subscription("sub-in", "inbox", kExpiry));
+  http_.reply(400, kTooFar);
+  http_.reply(201, R"({"id":"sub-sent"})");  // no expiry echoed: the clamped one counts
+  auto watch = client->watch("eyJ.token", request());
+  ASSERT_TRUE(watch.ok()) << watch.error().detail;
+  ASSERT_EQ(http_.requests.size(), 4U);
+  EXPECT_EQ(json::parse(http_.requests[0].body)["expirationDateTime"], kWeekExpiry);
+  expect_create(1, "inbox");  // at 4230 minutes
+  EXPECT_EQ(json::parse(http_.requests[2].body)["expirationDateTime"], kWeekExpiry);
+  expect_create(3, "sentitems");
+  EXPECT_EQ(json::parse(watch->state), (json{{"inbox", "sub-in"}, {"sentitems", "sub-sent"}}));
+  EXPECT_EQ(watch->expires_at_ms, kExpiryMs);
+}
+
+TEST_F(SubscriptionTest, ARenewalRefusedForItsExpiryIsRetriedAtTheDocumentedMaximum) {
+  auto client = make_mail_client(week_config(), http_, [] { return kNow; });
+  http_.reply(400, kTooFar);
+  http_.reply(200, subscription("sub-in", "inbox", kExpiry));
+  http_.reply(200, subscription("sub-sent", "sentitems", kWeekExpiry));  // this tenant allows a week
+  auto watch = client->watch("eyJ.token", request(R"({"inbox":"sub-in","sentitems":"sub-sent"})"));
+  ASSERT_TRUE(watch.ok()) << watch.error().detail;
+  ASSERT_EQ(http_.requests.size(), 3U);
+  expect_request(0, "PATCH", std::string(kSubscriptions) + "/sub-in");
+  EXPECT_EQ(json::parse(http_.requests[0].body), (json{{"expirationDateTime", kWeekExpiry}}));
+  expect_renew(1, "sub-in");
+  expect_request(2, "PATCH", std::string(kSubscriptions) + "/sub-sent");
+  EXPECT_EQ(json::parse(http_.requests[2].body), (json{{"expirationDateTime", kWeekExpiry}}));
+  EXPECT_EQ(watch->expires_at_ms, kExpiryMs);
+}
+
+TEST_F(SubscriptionTest, ASecondRefusalIsSubscriptionFailedNeverOnPremises) {
+  auto client = make_mail_client(week_config(), http_, [] { return kNow; });
+  http_.reply(400, kTooFar);
+  http_.reply(400, kTooFar);
+  auto watch = client->watch("eyJ.token", request());
+  ASSERT_FALSE(watch.ok());
+  EXPECT_EQ(watch.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(watch.error().problem, "subscription_failed");
+  EXPECT_NE(watch.error().detail.find("ExtensionError"), std::string::npos) << watch.error().detail;
+  EXPECT_NE(watch.error().detail.find("4230 minutes"), std::string::npos) << watch.error().detail;
+  EXPECT_EQ(http_.requests.size(), 2U);  // one retry, no more
+}
+
+TEST_F(SubscriptionTest, AnHttpNotificationUrlRefusedSaysItMustBeHttps) {
+  http_.reply(
+      400,
+      R"({"error":{"code":"InvalidRequest","message":"NotificationUrl scheme='http' is not supported."}})");
+  WatchRequest r = request();
+  r.notification_url = "http://127.0.0.1:8080/webhooks/microsoft";
+  auto watch = client_->watch("eyJ.token", r);
+  ASSERT_FALSE(watch.ok());
+  EXPECT_EQ(watch.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(watch.error().problem, "subscription_failed");
+  EXPECT_NE(watch.error().detail.find("must be https"), std::string::npos) << watch.error().detail;
+  EXPECT_EQ(http_.requests.size(), 1U);  // the lifetime asked is already the documented one: no retry
+}
+
+TEST_F(SubscriptionTest, AnOnPremisesMailboxIsTheOnlyMailboxProblem) {
+  http_.reply(
+      404,
+      R"({"error":{"code":"MailboxNotEnabledForRESTAPI","message":"The mailbox is either inactive, soft-deleted, or is hosted on-premise."}})");
+  auto watch = client_->watch("eyJ.token", request());
+  ASSERT_FALSE(watch.ok());
+  EXPECT_EQ(watch.error().code, ErrorCode::kConsentRequired);
+  EXPECT_EQ(watch.error().problem, "mailbox_on_premises");
+  EXPECT_EQ(http_.requests.size(), 1U);
 }
 
 TEST_F(SubscriptionTest, ARenewalRefusedForAuthIsNotRecreated) {

@@ -11,6 +11,7 @@
 #include "providers/common/common.hpp"
 #include "providers/microsoft/microsoft.hpp"
 #include "providers/microsoft/microsoft_internal.hpp"
+#include "providers/microsoft/search_plan.hpp"
 
 namespace hiresync::providers::microsoft {
 namespace {
@@ -274,18 +275,8 @@ std::optional<DeltaPageToken> parse_page_token(std::string_view text) {
 }  // namespace internal
 
 std::string graph_search(const SearchQuery& query) {
-  std::string kql;
-  for (const std::string& address : query.addresses) {
-    const bool usable = !address.empty() && std::none_of(address.begin(), address.end(), [](char c) {
-      return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '"' || c == '\\';
-    });
-    if (!usable) continue;
-    for (const char* field : {"from:", "to:", "cc:", "bcc:"}) {
-      if (!kql.empty()) kql += " OR ";
-      kql.append(field).append(address);
-    }
-  }
-  return kql;
+  const std::vector<std::string> addresses = internal::searchable_addresses(query.addresses);
+  return internal::address_kql(addresses, 0, addresses.size());
 }
 
 model::Result<std::vector<Notification>> parse_notifications(std::string_view body) {

@@ -72,7 +72,8 @@ def wait_until(predicate, timeout=10.0, interval=0.05, what="condition"):
 class Stack:
     """One sandbox and one server, with their own database and logs in a temp folder."""
 
-    def __init__(self, auto_consent=True, sandbox_args=(), sync_config=None, push=True):
+    def __init__(self, auto_consent=True, sandbox_args=(), sync_config=None, push=True,
+                 allow_http_notifications=True, config_tables=None):
         self.dir = tempfile.mkdtemp(prefix="hiresync-it-")
         self.sandbox_port = free_port()
         self.port = free_port()
@@ -86,11 +87,18 @@ class Stack:
             f.write("[sync]\n")
             for k, v in sync.items():
                 f.write(f"{k} = {v}\n")
+            for table, values in (config_tables or {}).items():
+                f.write(f"[{table}]\n")
+                for k, v in values.items():
+                    f.write(f"{k} = {json.dumps(v)}\n")
         args = [SANDBOX, "--listen", f"127.0.0.1:{self.sandbox_port}"]
         if auto_consent:
             args.append("--auto-consent")
         if push:
             args += ["--google-push-endpoint", f"{self.base}/webhooks/google"]
+        if allow_http_notifications:
+            # Graph refuses http:// notification URLs; our server listens on http loopback.
+            args.append("--allow-http-notifications")
         args += list(sandbox_args)
         self.sandbox = self._spawn(args, "sandbox")
         self.server = None
@@ -278,6 +286,8 @@ class StackTest(unittest.TestCase):
     """Starts one Stack per test; keeps the logs in the failure message."""
     sandbox_args = ()
     sync_config = None
+    config_tables = None  # other tables of the server's TOML config: {"microsoft": {...}}
+    allow_http_notifications = True
     auto_consent = True
     provider = "google"
 
@@ -292,7 +302,8 @@ class StackTest(unittest.TestCase):
 
     def setUp(self):
         self.stack = Stack(auto_consent=self.auto_consent, sandbox_args=self.sandbox_args,
-                           sync_config=self.sync_config)
+                           sync_config=self.sync_config, allow_http_notifications=self.allow_http_notifications,
+                           config_tables=self.config_tables)
 
     def tearDown(self):
         failed = any(err for _, err in getattr(self._outcome, "errors", []) if err) or \
