@@ -139,6 +139,7 @@ model::Status apply_file(const std::string& file, ServeConfig& cfg) {
               .integer("gmail_units_per_minute", cfg.sync.gmail_units_per_minute, 1)
               .integer("gmail_max_concurrent", cfg.sync.gmail_max_concurrent, 1)
               .integer("watch_renew_s", cfg.sync.watch_renew_s, 60)
+              .integer("authorization_timeout_s", cfg.sync.authorization_timeout_s, 0)
               .finish();
   }
   if (!err.empty()) return make_error(ErrorCode::kInvalidArgument, err);

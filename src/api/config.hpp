@@ -35,6 +35,8 @@ struct SyncSettings {
   std::int64_t gmail_units_per_minute = 6000;
   std::int64_t gmail_max_concurrent = 8;
   std::int64_t watch_renew_s = 86400;
+  // An authorization not back after this long shows as not finished (GET /api/me/mailbox).
+  std::int64_t authorization_timeout_s = 180;
 };
 
 struct ServeConfig {

@@ -164,6 +164,7 @@ int run_serve(const ServeOptions& options, std::ostream& out, std::ostream& err)
   engine_config.backfill_days = static_cast<int>(cfg->sync.backfill_days);
   engine_config.poll_interval_s = static_cast<int>(cfg->sync.poll_interval_s);
   engine_config.watch_renew_s = static_cast<int>(cfg->sync.watch_renew_s);
+  engine_config.authorization_timeout_s = static_cast<int>(cfg->sync.authorization_timeout_s);
   engine_config.units_per_minute = static_cast<int>(cfg->sync.gmail_units_per_minute);
   if (const char* point = std::getenv("HIRESYNC_CRASH_POINT"); point != nullptr) {
     engine_config.crash_point = point;  // crash tests only: see sync::EngineConfig
