@@ -58,6 +58,24 @@ class SubscriptionRefused(StackTest):
         self.assertEqual(st.log("serve").count("problem subscription_failed for mailbox"), 1, st.log("serve")[-3000:])
 
 
+class GmailWatchRefused(StackTest):
+    def test_a_refused_watch_is_raised_and_the_mailbox_stays_live(self):
+        st = self.stack
+        world = World(st)
+        st.add_account(world.recruiter)
+        # What users.watch answers when Gmail may not publish to the topic.
+        st.fault(account=world.recruiter, status=403, count=1, endpoint="watch", reason="forbidden",
+                 message="Error sending test message to Cloud PubSub projects/p/topics/t : User not "
+                         "authorized to perform this action.")
+        _, location = world.authorize()
+        self.assertIn("result=connected", location)
+        mb = world.wait_live()
+        self.assertIsNone(mb["error"], mb)
+        [p] = [q for q in problems(st) if q["scope"] == "mailbox"]
+        self.assertEqual((p["cause"], p["provider"], p["contract_id"]), ("watch_failed", "google", world.contract_id))
+        self.assertEqual([q["cause"] for q in problems(st, world.admin)], ["watch_failed"])
+
+
 class PushJwtRejected(StackTest):
     # Pub/Sub signs for another audience than our webhook URL: every push fails its JWT check.
     sandbox_args = ("--google-push-audience", "https://elsewhere.example/webhooks/google")
