@@ -101,6 +101,7 @@ cat >"$data/demo.toml" <<'TOML'
 [sync]
 backfill_days = 30     # the window searched when a mailbox connects
 poll_interval_s = 60   # the safety-net poll; pushes deliver within milliseconds
+authorization_timeout_s = 60  # a refused consent (no redirect) shows as "not finished" after 1 min
 TOML
 
 export HIRESYNC_OPERATOR_TOKEN="${HIRESYNC_OPERATOR_TOKEN:-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}"
@@ -185,8 +186,13 @@ Troubleshooting paths: on the consent page, replace the account with one of thes
                                   Google: the account is outside the allowed organization (org_internal)
   onprem@acme-robotics.com        Microsoft: mailbox hosted on-premises (MailboxNotEnabledForRESTAPI);
                                   Google: the account has no Gmail mailbox
+  The first two stay on the provider's own error page ("Access blocked", "Need admin approval"),
+  as the real ones do: nothing comes back to HireSync. Go back to Email & calendar: after a
+  minute ([sync] authorization_timeout_s) it says the connection did not finish, with the likely
+  causes and a link to the IT admin page.
   rita@acme-robotics.com as Sam, after Rita connected: "already connected by Rita Recruiter"
   Deny on the consent page: access_denied. The IT admin page explains what IT must grant.
+  operator: curl -H "Authorization: Bearer $HIRESYNC_OPERATOR_TOKEN" "$base/api/ops/problems"
 
 Behind the scenes:
   logs       $logs/{serve,sandbox,simulator}.log   (tail -f $logs/simulator.log)

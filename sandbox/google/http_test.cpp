@@ -175,17 +175,22 @@ class SandboxHttpTest : public ::testing::Test {
     }
     return {};
   }
-  // Runs the consent page: GET authorize, then POST the form with `decision`.
-  net::Fields consent(const std::string& account, const std::string& verifier, const std::string& decision,
-                      const std::string& scope = kScope) {
+  // Runs the consent page: GET authorize, then POST the form with `decision`; the decision's answer.
+  net::ClientResponse decide(const std::string& account, const std::string& verifier,
+                             const std::string& decision, const std::string& scope = kScope) {
     const net::ClientResponse page = send("GET", auth_url(account, verifier, scope));
     EXPECT_EQ(page.status, 200);
     EXPECT_NE(page.body.find(account), std::string::npos);
     EXPECT_EQ(page.body.find("<8>"), std::string::npos);  // nothing is echoed unescaped
     std::smatch m;
     EXPECT_TRUE(std::regex_search(page.body, m, std::regex("name=\"request_id\" value=\"([^\"]+)\"")));
-    return redirect_query(form("/o/oauth2/v2/auth/decision",
-                               {{"request_id", m[1].str()}, {"account", account}, {"decision", decision}}));
+    return form("/o/oauth2/v2/auth/decision",
+                {{"request_id", m[1].str()}, {"account", account}, {"decision", decision}});
+  }
+  // The same, for a decision that redirects back: the redirect's query.
+  net::Fields consent(const std::string& account, const std::string& verifier, const std::string& decision,
+                      const std::string& scope = kScope) {
+    return redirect_query(decide(account, verifier, decision, scope));
   }
   json exchange(const std::string& code, const std::string& verifier, int expect_status) {
     const net::ClientResponse r = form("/token", {{"grant_type", "authorization_code"},
@@ -300,14 +305,22 @@ TEST_F(SandboxHttpTest, OAuthCodeFlowWithPkceRefreshAndRevoke) {
   EXPECT_GE(stats["endpoints"]["token"], 5);
 }
 
-TEST_F(SandboxHttpTest, DenyAndTenantPoliciesRedirectWithErrors) {
+TEST_F(SandboxHttpTest, DenyRedirectsTenantPoliciesShowGooglesOwnPage) {
   start({});
   control("/control/accounts", {{"address", "a@x.com"}});
   control("/control/accounts", {{"address", "admin@x.com"}, {"consent", "admin_required"}});
   control("/control/accounts", {{"address", "ext@x.com"}, {"consent", "not_assigned"}});
   EXPECT_EQ(value(consent("a@x.com", verifier_, "deny"), "error"), "access_denied");
-  EXPECT_EQ(value(consent("admin@x.com", verifier_, "allow"), "error"), "admin_policy_enforced");
-  EXPECT_EQ(value(consent("ext@x.com", verifier_, "allow"), "error"), "org_internal");
+  // The organization's refusals stay on Google's page: no redirect, nothing reaches the client.
+  const net::ClientResponse blocked = decide("admin@x.com", verifier_, "allow");
+  EXPECT_EQ(blocked.status, 400);
+  EXPECT_TRUE(blocked.header("Location").empty());
+  EXPECT_NE(blocked.body.find("Access blocked"), std::string::npos);
+  EXPECT_NE(blocked.body.find("Error 400: admin_policy_enforced"), std::string::npos);
+  const net::ClientResponse internal = decide("ext@x.com", verifier_, "allow");
+  EXPECT_EQ(internal.status, 403);
+  EXPECT_TRUE(internal.header("Location").empty());
+  EXPECT_NE(internal.body.find("Error 403: org_internal"), std::string::npos);
   EXPECT_EQ(value(consent("nobody@x.com", verifier_, "allow"), "error"), "access_denied");
   const net::Fields no_pkce =
       redirect_query(send("GET", "/o/oauth2/v2/auth?" + net::encode_query({{"response_type", "code"},

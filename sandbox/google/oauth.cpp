@@ -169,13 +169,18 @@ net::Response OAuthServer::decide(const Pending& p, const std::string& account, 
   switch (settings->consent) {
     case Consent::kGranted:
       break;
+    // Google shows these on its own page and never redirects (sandbox/README.md, "Consent
+    // outcomes"): the client learns nothing; only a Deny comes back as access_denied.
     case Consent::kAdminPolicyEnforced:
-      return error_redirect(
-          p.redirect_uri, p.state, "admin_policy_enforced",
-          "Access blocked: the administrator of this account's organisation blocks this app.");
+      return blocked_page(400, "admin_policy_enforced", account,
+                          "The administrator of your organization does not allow you to use HireSync "
+                          "(sandbox client), or to share some of your organization's data with it. "
+                          "Contact your Google Workspace administrator if you believe you should have "
+                          "access.");
     case Consent::kOrgInternal:
-      return error_redirect(p.redirect_uri, p.state, "org_internal",
-                            "This client is restricted to users within its organisation.");
+      return blocked_page(403, "org_internal", account,
+                          "HireSync (sandbox client) can only be used within its organization. Sign in "
+                          "with an account of that organization.");
     case Consent::kAccessDenied:
       return error_redirect(p.redirect_uri, p.state, "access_denied", "The user denied access.");
   }

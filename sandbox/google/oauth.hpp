@@ -95,6 +95,10 @@ class OAuthServer {
 
   net::Response decide(const Pending& p, const std::string& account, bool allow);
   net::Response consent_page(const std::string& request_id, const Pending& p);
+  // Google's own "Access blocked" page for a consent the account's organization refuses
+  // ("Error <status>: <error>"); it never goes back to the client. Everything is escaped.
+  static net::Response blocked_page(int status, const std::string& error, const std::string& account,
+                                    const std::string& text);
   net::Response exchange_code(const net::Fields& form);
   net::Response refresh(const net::Fields& form);
   // Issues an access token for grant `grant_id` and builds the token response. Caller holds mu_.

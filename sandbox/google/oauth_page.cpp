@@ -18,4 +18,16 @@ net::Response OAuthServer::consent_page(const std::string& request_id, const Pen
   return net::Response::html(200, std::move(html));
 }
 
+net::Response OAuthServer::blocked_page(int status, const std::string& error, const std::string& account,
+                                        const std::string& text) {
+  const std::string code = "Error " + std::to_string(status) + ": " + error;
+  std::string html =
+      "<!doctype html><html><head><meta charset=\"utf-8\"><title>Access blocked - Google Accounts "
+      "(sandbox)</title></head><body><h1>Access blocked: HireSync (sandbox client)</h1><p "
+      "id=\"account-name\">" +
+      net::html_escape(account) + "</p><p>" + net::html_escape(text) + "</p><h2 id=\"error-code\">" +
+      net::html_escape(code) + "</h2></body></html>";
+  return net::Response::html(status, std::move(html));
+}
+
 }  // namespace hiresync::sandbox::google

@@ -6,6 +6,7 @@ std::optional<Consent> parse_consent(const std::string& name) {
   if (name == "granted") return Consent::kGranted;
   if (name == "admin_required" || name == "admin_consent_required" || name == "90094")
     return Consent::kAdminRequired;
+  if (name == "admin_approval_required" || name == "90095") return Consent::kAdminApproval90095;
   if (name == "admin_consent_required_65001" || name == "65001") return Consent::kAdminConsent65001;
   if (name == "not_assigned" || name == "50105") return Consent::kNotAssigned;
   return std::nullopt;
@@ -17,6 +18,8 @@ const char* to_string(Consent c) {
       return "granted";
     case Consent::kAdminRequired:
       return "admin_required";
+    case Consent::kAdminApproval90095:
+      return "admin_approval_required";
     case Consent::kAdminConsent65001:
       return "admin_consent_required_65001";
     case Consent::kNotAssigned:

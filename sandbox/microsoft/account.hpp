@@ -9,9 +9,10 @@ namespace hiresync::sandbox::microsoft {
 
 enum class Consent {
   kGranted,
-  kAdminRequired,      // user consent disabled: AADSTS90094 "Need admin approval"
-  kAdminConsent65001,  // no delegation exists: AADSTS65001
-  kNotAssigned,        // assignment required and the user is not assigned: AADSTS50105
+  kAdminRequired,       // user consent disabled: AADSTS90094 "Need admin approval"
+  kAdminApproval90095,  // the same with the admin consent workflow on: AADSTS90095 "Approval required"
+  kAdminConsent65001,   // no delegation exists: AADSTS65001
+  kNotAssigned,         // assignment required and the user is not assigned: AADSTS50105
 };
 
 struct AccountSettings {
@@ -25,8 +26,9 @@ struct AccountSettings {
   bool mail_enabled() const { return mailbox && hosting != "on_premises"; }
 };
 
-// "granted", "admin_required" (also "admin_consent_required", "90094"), "admin_consent_required_65001"
-// (also "65001"), "not_assigned" (also "50105"); nullopt otherwise.
+// "granted", "admin_required" (also "admin_consent_required", "90094"), "admin_approval_required"
+// (also "90095"), "admin_consent_required_65001" (also "65001"), "not_assigned" (also "50105");
+// nullopt otherwise.
 std::optional<Consent> parse_consent(const std::string& name);
 const char* to_string(Consent c);
 

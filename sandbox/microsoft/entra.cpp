@@ -158,11 +158,20 @@ net::Response EntraServer::decide(const Pending& p, const std::string& account, 
   switch (settings->consent) {
     case Consent::kGranted:
       break;
+    // Entra shows these on its own page and does not redirect (sandbox/README.md, "Consent
+    // outcomes"): the client never hears of them.
     case Consent::kAdminRequired:
-      return redirect_error(p, "consent_required", 90094,
-                            "The grant requires admin permission. Need admin approval: HireSync (sandbox) "
-                            "needs permission to access resources in your organization that only an admin "
-                            "can grant.");
+      return interrupt_page(403, "Need admin approval", 90094,
+                            "HireSync (sandbox) needs permission to access resources in your organization "
+                            "that only an admin can grant. Ask an admin to grant permission to this app "
+                            "before you can use it.",
+                            account);
+    case Consent::kAdminApproval90095:
+      return interrupt_page(403, "Approval required", 90095,
+                            "HireSync (sandbox) needs permission to access resources in your organization "
+                            "that only an admin can grant. Request approval from your admin: enter a "
+                            "justification and they will be notified.",
+                            account);
     case Consent::kAdminConsent65001:
       return redirect_error(p, "consent_required", 65001,
                             std::string("The user or administrator has not consented to use the application "
@@ -171,14 +180,15 @@ net::Response EntraServer::decide(const Pending& p, const std::string& account, 
                                 "' named 'HireSync (sandbox)'. Send an interactive authorization request "
                                 "for this user and resource.");
     case Consent::kNotAssigned:
-      return redirect_error(p, "access_denied", 50105,
+      return interrupt_page(400, "Sorry, but we're having trouble signing you in.", 50105,
                             "Your administrator has configured the application HireSync (sandbox) ('" +
                                 std::string(google::kClientId) +
                                 "') to block users unless they are specifically granted ('assigned') access "
                                 "to the application. The signed in user '" +
                                 account +
                                 "' is blocked because they are not a direct member of a group "
-                                "with access, nor had access directly assigned by an administrator.");
+                                "with access, nor had access directly assigned by an administrator.",
+                            account);
   }
   const std::string code = "0.A" + google::random_token(48);
   {

@@ -94,6 +94,11 @@ class EntraServer {
 
   net::Response decide(const Pending& p, const std::string& account, bool allow);
   net::Response consent_page(const std::string& request_id, const std::string& tenant, const Pending& p);
+  // Entra's own page for a consent the tenant refuses (AADSTS90094 "Need admin approval", 90095
+  // "Approval required", 50105 not assigned): the title, the AADSTS text with its trace lines, no
+  // way back to the client. Everything is escaped.
+  net::Response interrupt_page(int status, const std::string& title, int aadsts, const std::string& text,
+                               const std::string& account) const;
   net::Response exchange_code(const net::Fields& form);
   net::Response refresh(const net::Fields& form);
   net::Response token_response(std::uint64_t grant_id);  // caller holds mu_

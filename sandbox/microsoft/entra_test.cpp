@@ -121,25 +121,31 @@ TEST_F(EntraTest, TokenEndpointErrorsCarryAadstsCodes) {
       700082);
 }
 
-TEST_F(EntraTest, TenantConsentOutcomesRedirectWithAadstsCodes) {
-  const auto outcome = [&](const std::string& consent) {
+TEST_F(EntraTest, TenantConsentRefusalsStayOnEntrasPage) {
+  const auto set = [&](const std::string& consent) {
     control("/control/accounts",
             {{"provider", "microsoft"}, {"address", "ann@contoso.example"}, {"consent", consent}});
-    const std::string location = authorize("ann@contoso.example", "offline_access Mail.Read");
-    EXPECT_EQ(url_param(location, "state"), "st-1");
-    EXPECT_TRUE(url_param(location, "code").empty());
-    return std::make_pair(url_param(location, "error"), url_param(location, "error_description"));
   };
-  auto [e1, d1] = outcome("admin_required");
-  EXPECT_EQ(e1, "consent_required");
-  EXPECT_EQ(d1.rfind("AADSTS90094: ", 0), 0U) << d1;
-  auto [e2, d2] = outcome("admin_consent_required_65001");
-  EXPECT_EQ(e2, "consent_required");
-  EXPECT_EQ(d2.rfind("AADSTS65001: ", 0), 0U) << d2;
-  auto [e3, d3] = outcome("not_assigned");
-  EXPECT_EQ(e3, "access_denied");
-  EXPECT_EQ(d3.rfind("AADSTS50105: ", 0), 0U) << d3;
-  EXPECT_NE(d3.find("\r\nTrace ID: "), std::string::npos);
+  // Need admin approval (90094), its admin-consent-workflow variant (90095) and not assigned (50105)
+  // are Entra's own pages: no redirect, the client never hears of them.
+  const auto page = [&](const std::string& consent, int status, const std::string& aadsts) {
+    set(consent);
+    const net::Response r = authorize_response("ann@contoso.example", "offline_access Mail.Read");
+    EXPECT_EQ(r.status, status) << consent;
+    EXPECT_TRUE(r.header("Location").empty()) << consent;
+    EXPECT_NE(r.body.find(aadsts + ": "), std::string::npos) << r.body;
+    EXPECT_NE(r.body.find("Trace ID: "), std::string::npos);
+    return r.body;
+  };
+  EXPECT_NE(page("admin_required", 403, "AADSTS90094").find("Need admin approval"), std::string::npos);
+  EXPECT_NE(page("admin_approval_required", 403, "AADSTS90095").find("Approval required"), std::string::npos);
+  page("not_assigned", 400, "AADSTS50105");
+  // 65001 still comes back to the client as consent_required.
+  set("admin_consent_required_65001");
+  const std::string location = authorize("ann@contoso.example", "offline_access Mail.Read");
+  EXPECT_EQ(url_param(location, "state"), "st-1");
+  EXPECT_EQ(url_param(location, "error"), "consent_required");
+  EXPECT_EQ(url_param(location, "error_description").rfind("AADSTS65001: ", 0), 0U);
 }
 
 TEST_F(EntraTest, ConsentPageEscapesAndDecides) {

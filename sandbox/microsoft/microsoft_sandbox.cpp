@@ -123,9 +123,10 @@ net::Response MicrosoftSandbox::upsert_account(const nlohmann::json& body) {
   if (body.contains("consent")) {
     consent = body["consent"].is_string() ? parse_consent(body["consent"].get<std::string>()) : std::nullopt;
     if (!consent) {
-      return control_error(400,
-                           "consent must be granted, admin_required (90094), admin_consent_required_65001 or "
-                           "not_assigned (50105)");
+      return control_error(
+          400,
+          "consent must be granted, admin_required (90094), admin_approval_required (90095), "
+          "admin_consent_required_65001 or not_assigned (50105)");
     }
   }
   if (body.contains("mailbox") && !body["mailbox"].is_boolean())

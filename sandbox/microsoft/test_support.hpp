@@ -88,18 +88,23 @@ class MsFixture : public ::testing::Test {
   // Runs authorize (auto consent) for `address`; returns the redirect Location.
   std::string authorize(const std::string& address, const std::string& scope,
                         const std::string& tenant = "organizations") {
-    const net::Response r =
-        call("GET", "/" + tenant + "/oauth2/v2.0/authorize?" +
-                        net::encode_query({{"client_id", "hiresync-sandbox-client"},
-                                           {"response_type", "code"},
-                                           {"redirect_uri", "http://127.0.0.1:8080/oauth/microsoft/callback"},
-                                           {"scope", scope},
-                                           {"state", "st-1"},
-                                           {"login_hint", address},
-                                           {"code_challenge", s256(kVerifier)},
-                                           {"code_challenge_method", "S256"}}));
+    const net::Response r = authorize_response(address, scope, tenant);
     EXPECT_EQ(r.status, 302) << r.body;
     return r.header("Location");
+  }
+  // The authorize endpoint's answer as it is (a redirect, or Entra's own page).
+  net::Response authorize_response(const std::string& address, const std::string& scope,
+                                   const std::string& tenant = "organizations") {
+    return call("GET",
+                "/" + tenant + "/oauth2/v2.0/authorize?" +
+                    net::encode_query({{"client_id", "hiresync-sandbox-client"},
+                                       {"response_type", "code"},
+                                       {"redirect_uri", "http://127.0.0.1:8080/oauth/microsoft/callback"},
+                                       {"scope", scope},
+                                       {"state", "st-1"},
+                                       {"login_hint", address},
+                                       {"code_challenge", s256(kVerifier)},
+                                       {"code_challenge_method", "S256"}}));
   }
 
   net::Response token_request(const net::Fields& form) {

@@ -27,7 +27,8 @@ TEST_F(ApiTest, MailboxStatusMapsTheSyncStatus) {
                               {"last_synced_at", nullptr},
                               {"backfill", {{"done", 10}, {"total", 40}}},
                               {"error", nullptr},
-                              {"failed_fetches", 2}}));
+                              {"failed_fetches", 2},
+                              {"authorization", nullptr}}));
 
   {
     std::lock_guard lock(sync_.mu);
@@ -40,6 +41,75 @@ TEST_F(ApiTest, MailboxStatusMapsTheSyncStatus) {
   EXPECT_TRUE(broken.json["error"]["message"].is_string());
   EXPECT_TRUE(broken.json["error"]["remedy"].is_string());
   EXPECT_EQ(call_as(w.sam_token, "GET", "/api/me/mailbox").status, 404);  // Sam has none
+}
+
+TEST_F(ApiTest, AnAuthorizationThatNeverCameBackShowsAsNotFinished) {
+  auto w = make_world();
+  {
+    std::lock_guard lock(sync_.mu);
+    sync_.unfinished_user = w.rita;
+    sync_.unfinished =
+        sync::UnfinishedAuthorization{"microsoft", 1'700'000'000, {"admin_consent_required", "not_assigned"}};
+  }
+  // No mailbox yet: still the 404, with the authorization beside the error.
+  auto none = call_as(w.rita_token, "GET", "/api/me/mailbox");
+  ASSERT_EQ(none.status, 404) << none.body;
+  EXPECT_EQ(none.json["error"]["code"], "not_connected");
+  const json& a = none.json["authorization"];
+  EXPECT_EQ(a["state"], "not_finished");
+  EXPECT_EQ(a["code"], "consent_not_finished");
+  EXPECT_TRUE(a["message"].is_string() && a["remedy"].is_string());
+  EXPECT_EQ(a["provider"], "microsoft");
+  EXPECT_EQ(a["started_at"], "2023-11-14T22:13:20Z");
+  EXPECT_EQ(a["it_admin_url"], "/it-admin");
+  ASSERT_EQ(a["likely_causes"].size(), 2u);
+  EXPECT_EQ(a["likely_causes"][0]["code"], "admin_consent_required");
+  EXPECT_TRUE(a["likely_causes"][1]["remedy"].is_string());
+  // With a mailbox, the same object in the 200.
+  {
+    std::lock_guard lock(sync_.mu);
+    sync_.mailbox_user = w.rita;
+    sync_.mailbox = sync::MailboxStatus{"live", "microsoft", "rita@acme.com", 0, 0, 0, "", 0};
+  }
+  auto live = call_as(w.rita_token, "GET", "/api/me/mailbox");
+  ASSERT_EQ(live.status, 200) << live.body;
+  EXPECT_EQ(live.json["authorization"], a);
+  EXPECT_FALSE(call_as(w.sam_token, "GET", "/api/me/mailbox").json.contains("authorization"));
+}
+
+TEST_F(ApiTest, ProblemsGoToTheOperatorAndOnlyTheCallersContractToItsAdmin) {
+  auto w = make_world();
+  {
+    std::lock_guard lock(sync_.mu);
+    sync::OpsProblem jwt{
+        "push_jwt_rejected",          "wrong_audience", "deployment", 0, 0, "google", 1'700'000'000, 3,
+        "google push: wrong audience"};
+    sync::OpsProblem mine{"subscription_failed", "", "mailbox", 7, w.acme, "microsoft",
+                          1'700'000'100,         2,  "400"};
+    sync::OpsProblem theirs{"watch_failed", "", "mailbox", 9, w.other, "google", 1'700'000'200, 1, "403"};
+    sync_.ops_problems = {jwt, mine, theirs};
+  }
+  auto all = call_as(kOperatorToken, "GET", "/api/ops/problems");
+  ASSERT_EQ(all.status, 200) << all.body;
+  ASSERT_EQ(all.json["problems"].size(), 3u);
+  EXPECT_EQ(all.json["problems"][0]["reason"], "wrong_audience");
+  EXPECT_FALSE(all.json["problems"][0].contains("mailbox_id"));
+  EXPECT_EQ(all.json["problems"][1]["mailbox_id"], 7);
+  EXPECT_TRUE(all.json["problems"][1]["remedy"].is_string());
+  EXPECT_EQ(call_as(w.rita_token, "GET", "/api/ops/problems").status, 403);
+
+  auto acme = call_as(w.rita_token, "GET", "/api/contract/problems");
+  ASSERT_EQ(acme.status, 200) << acme.body;
+  ASSERT_EQ(acme.json["problems"].size(), 1u);
+  EXPECT_EQ(acme.json["problems"][0]["cause"], "subscription_failed");
+  EXPECT_EQ(acme.json["problems"][0]["contract_id"], w.acme);
+  auto other = call_as(w.olga_token, "GET", "/api/contract/problems");
+  ASSERT_EQ(other.status, 200) << other.body;
+  ASSERT_EQ(other.json["problems"].size(), 1u);
+  EXPECT_EQ(other.json["problems"][0]["cause"], "watch_failed");
+  EXPECT_EQ(call_as(w.sam_token, "GET", "/api/contract/problems").status, 403);
+  std::lock_guard lock(sync_.mu);
+  EXPECT_EQ(sync_.problem_queries, (std::vector<model::Id>{0, w.acme, w.other}));
 }
 
 TEST_F(ApiTest, AuthorizeReturnsTheUrlOrA422WithTheProblem) {

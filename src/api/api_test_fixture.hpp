@@ -94,6 +94,18 @@ class FakeSync final : public sync::SyncService {
     }
     return {};
   }
+  model::Result<std::optional<sync::UnfinishedAuthorization>> unfinished_authorization(
+      model::Id user_id) override {
+    std::lock_guard lock(mu);
+    if (user_id != unfinished_user) return std::optional<sync::UnfinishedAuthorization>();
+    return unfinished;
+  }
+  // Answers every problem set, whatever the contract: the handlers must scope what they show.
+  model::Result<std::vector<sync::OpsProblem>> problems(model::Id contract_id) override {
+    std::lock_guard lock(mu);
+    problem_queries.push_back(contract_id);
+    return ops_problems;
+  }
   void contract_settings_changed(model::Id contract_id) override {
     std::lock_guard lock(mu);
     settings_changed.push_back(contract_id);
@@ -112,6 +124,10 @@ class FakeSync final : public sync::SyncService {
   std::optional<sync::AuthorizeOutcome> finish_outcome;  // what finish_authorize answers, when set
   std::optional<sync::MailboxStatus> mailbox;
   model::Id mailbox_user = 0;
+  std::optional<sync::UnfinishedAuthorization> unfinished;
+  model::Id unfinished_user = 0;
+  std::vector<sync::OpsProblem> ops_problems;
+  std::vector<model::Id> problem_queries;
   std::vector<model::Id> authorize_users;
   std::vector<std::string> explained;
   std::vector<int> recent_limits;

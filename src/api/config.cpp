@@ -141,6 +141,7 @@ model::Status apply_file(const std::string& file, ServeConfig& cfg) {
               .integer("watch_renew_s", cfg.sync.watch_renew_s, 60)
               .integer("push_hot_window_ms", cfg.sync.push_hot_window_ms, 0)
               .integer("push_hot_poll_ms", cfg.sync.push_hot_poll_ms, 50)
+              .integer("authorization_timeout_s", cfg.sync.authorization_timeout_s, 0)
               .finish();
   }
   if (!err.empty()) return make_error(ErrorCode::kInvalidArgument, err);

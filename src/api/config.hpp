@@ -37,6 +37,8 @@ struct SyncSettings {
   std::int64_t watch_renew_s = 86400;
   std::int64_t push_hot_window_ms = 3000;  // sync::EngineConfig: short polls after a push
   std::int64_t push_hot_poll_ms = 200;
+  // An authorization not back after this long shows as not finished (GET /api/me/mailbox).
+  std::int64_t authorization_timeout_s = 180;
 };
 
 struct ServeConfig {

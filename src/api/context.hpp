@@ -107,6 +107,8 @@ HandlerResult send_inmail(Ctx& ctx);
 // handlers_ops.cpp
 HandlerResult gdpr_erase(Ctx& ctx);
 HandlerResult gdpr_export(Ctx& ctx);
+HandlerResult ops_problems(Ctx& ctx);
+HandlerResult contract_problems(Ctx& ctx);
 // handlers_mailbox.cpp
 HandlerResult get_mailbox(Ctx& ctx);
 HandlerResult authorize_mailbox(Ctx& ctx);

@@ -35,13 +35,38 @@ json problem_json(const std::string& code) {
   return out;
 }
 
+// An authorization that did not come back (docs/sync.md "Consent that never comes back"): what
+// happened, the likely causes with their remedies, and where IT finds what to allow.
+json authorization_json(const sync::UnfinishedAuthorization& a) {
+  json causes = json::array();
+  for (const auto& code : a.likely_causes) causes.push_back(problem_json(code));
+  json out = problem_json("consent_not_finished");
+  out["state"] = "not_finished";
+  out["provider"] = a.provider;
+  out["started_at"] = rfc3339_or_null(a.started_at);
+  out["likely_causes"] = std::move(causes);
+  out["it_admin_url"] = "/it-admin";
+  return out;
+}
+
 }  // namespace
 
 HandlerResult get_mailbox(Ctx& ctx) {
+  auto unfinished = ctx.sync.unfinished_authorization(ctx.user.id);
+  if (!unfinished) return unfinished.error();
+  const json authorization = *unfinished ? authorization_json(**unfinished) : json(nullptr);
   auto status = ctx.sync.status(ctx.user.id);
   if (!status) {
     if (status.error().code == ErrorCode::kNotFound) {
-      return problem_error(ErrorCode::kNotFound, kNotConnected, status.error().detail);
+      // No mailbox yet; a first authorization that never came back still says so.
+      net::Response r =
+          error_response(problem_error(ErrorCode::kNotFound, kNotConnected, status.error().detail));
+      if (!authorization.is_null()) {
+        json body = json::parse(r.body);
+        body["authorization"] = authorization;
+        r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+      }
+      return r;
     }
     return status.error();
   }
@@ -52,7 +77,8 @@ HandlerResult get_mailbox(Ctx& ctx) {
                              {"last_synced_at", rfc3339_or_null(s.last_synced_at)},
                              {"backfill", {{"done", s.backfill_done}, {"total", s.backfill_total}}},
                              {"error", problem_json(s.problem)},
-                             {"failed_fetches", s.failed_fetches}});
+                             {"failed_fetches", s.failed_fetches},
+                             {"authorization", authorization}});
 }
 
 HandlerResult authorize_mailbox(Ctx& ctx) {

@@ -1,16 +1,38 @@
 // The operator's GDPR endpoints: erase a person everywhere (the same erasure as `hiresync
-// gdpr-erase`), and export everything stored about a member.
+// gdpr-erase`), and export everything stored about a member. The current problems (push that
+// cannot be set up, Gmail push JWTs that keep failing): the operator's and a contract admin's view.
 #include <charconv>
 
 #include "api/context.hpp"
 #include "ingest/erase.hpp"
 #include "match/canonical.hpp"
+#include "model/problems.hpp"
 
 namespace hiresync::api::handlers {
 
 using nlohmann::json;
 
 namespace {
+
+json problems_json(const std::vector<sync::OpsProblem>& problems) {
+  json out = json::array();
+  for (const auto& p : problems) {
+    json item{{"cause", p.cause},       {"scope", p.scope},
+              {"provider", p.provider}, {"since", rfc3339_or_null(p.since)},
+              {"count", p.count},       {"detail", p.detail}};
+    if (!p.reason.empty()) item["reason"] = p.reason;
+    if (p.scope == "mailbox") {
+      item["mailbox_id"] = p.mailbox_id;
+      item["contract_id"] = p.contract_id;
+    }
+    if (const model::Problem* known = model::find_problem(p.cause)) {
+      item["message"] = known->message;
+      item["remedy"] = known->remedy;
+    }
+    out.push_back(std::move(item));
+  }
+  return out;
+}
 
 json participants_json(const std::vector<store::ListedParticipant>& list) {
   json out = json::array();
@@ -19,6 +41,20 @@ json participants_json(const std::vector<store::ListedParticipant>& list) {
 }
 
 }  // namespace
+
+HandlerResult ops_problems(Ctx& ctx) {
+  auto problems = ctx.sync.problems(0);
+  if (!problems) return problems.error();
+  return json_response(200, {{"problems", problems_json(*problems)}});
+}
+
+HandlerResult contract_problems(Ctx& ctx) {
+  // Only the caller's contract, and never the deployment-level ones (they are the operator's).
+  auto problems = ctx.sync.problems(ctx.user.contract_id);
+  if (!problems) return problems.error();
+  std::erase_if(*problems, [&](const sync::OpsProblem& p) { return p.contract_id != ctx.user.contract_id; });
+  return json_response(200, {{"problems", problems_json(*problems)}});
+}
 
 HandlerResult gdpr_erase(Ctx& ctx) {
   auto body = parse_object(ctx.request);

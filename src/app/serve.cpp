@@ -164,6 +164,7 @@ int run_serve(const ServeOptions& options, std::ostream& out, std::ostream& err)
   engine_config.backfill_days = static_cast<int>(cfg->sync.backfill_days);
   engine_config.poll_interval_s = static_cast<int>(cfg->sync.poll_interval_s);
   engine_config.watch_renew_s = static_cast<int>(cfg->sync.watch_renew_s);
+  engine_config.authorization_timeout_s = static_cast<int>(cfg->sync.authorization_timeout_s);
   engine_config.units_per_minute = static_cast<int>(cfg->sync.gmail_units_per_minute);
   engine_config.push_hot_window_ms = static_cast<int>(cfg->sync.push_hot_window_ms);
   engine_config.push_hot_poll_ms = static_cast<int>(cfg->sync.push_hot_poll_ms);

@@ -85,12 +85,33 @@ constexpr std::array kProblems{
             "organization's own Exchange servers (on-premises), or it has no Exchange Online license.",
             "Ask your IT team to move your mailbox to Exchange Online or assign you an Exchange Online "
             "license, or connect a mailbox that is hosted in Exchange Online."},
-    // Microsoft 365 push (docs/sync.md, "Push for Microsoft 365"): not the recruiter's to fix.
+    // An authorization that never came back: Google and Microsoft show an organization's refusal
+    // on their own page and do not return to HireSync (docs/sync.md "Consent that never comes back").
+    Problem{"consent_not_finished",
+            "Connecting your mailbox did not finish: your email provider never sent you back to HireSync. "
+            "This usually means your organization blocked the sign-in on the provider's own page (for "
+            "example \"Access blocked\", \"Need admin approval\" or \"Approval required\").",
+            "Check the likely causes below and ask your IT team to approve HireSync (the page For IT admins "
+            "says what to allow), then connect your mailbox again. If you just closed the window, connect "
+            "again."},
+    // Push problems (the mailbox keeps syncing by polling); shown to the operator and the admin.
     Problem{"subscription_failed",
-            "Microsoft 365 refused to send HireSync instant notices of new mail, so new email appears "
-            "at the next regular check instead of at once.",
-            "Nothing to do for you: syncing continues. Your HireSync operator can check that the "
-            "server's public address uses https."},
+            "Microsoft 365 refused to set up instant change notifications for this mailbox. Mail still "
+            "syncs, but only at the regular check interval.",
+            "IT: HireSync's notification URL must be a public https:// address that answers Microsoft's "
+            "validation request within 10 seconds; check the network and proxy rules (For IT admins, "
+            "Network and firewall). HireSync retries on its own."},
+    Problem{"watch_failed",
+            "Gmail refused to set up instant change notifications (users.watch) for this mailbox. Mail "
+            "still syncs, but only at the regular check interval.",
+            "IT: the Pub/Sub topic must exist and grant gmail-api-push@system.gserviceaccount.com the "
+            "Pub/Sub Publisher role (For IT admins, Google Workspace). HireSync retries on its own."},
+    Problem{"push_jwt_rejected",
+            "Gmail push notifications reach HireSync with a token it rejects (signature, audience, issuer "
+            "or expiry), so they are ignored and mail only syncs at the regular check interval.",
+            "Operator: check the Pub/Sub push subscription: authentication on, the audience set to "
+            "HireSync's webhook URL (https), the service account the one HireSync is configured with, "
+            "and the server's clock."},
 };
 
 }  // namespace

@@ -72,6 +72,25 @@ struct OAuthState {
   std::int64_t expires_at = 0;
 };
 
+// An authorization a user started that has not come back yet (one per user, the latest start).
+struct PendingAuthorization {
+  Id user_id = 0;
+  std::string provider;
+  std::int64_t started_at = 0;  // unix seconds
+};
+
+// Push that cannot be set up for a mailbox (its watch or subscription failed), and when to retry.
+struct PushProblem {
+  Id mailbox_id = 0;
+  Id contract_id = 0;         // of the mailbox (read only)
+  std::string provider;       // of the mailbox (read only)
+  std::string cause;          // a model/problems.hpp code
+  std::string detail;         // log-only text of the last failure
+  std::int64_t since = 0;     // unix seconds of the first failure in a row
+  std::int64_t failures = 0;  // failures in a row
+  std::int64_t retry_at = 0;  // unix seconds
+};
+
 // A message ready to store: what ingest parsed, and who owns it.
 struct NewMessage {
   Id mailbox_id = 0;
@@ -379,6 +398,22 @@ class Store {
   // OAuth states: created once, taken once (take deletes; kNotFound when absent or expired).
   virtual Status create_oauth_state(const std::string& state_digest, const OAuthState& state) = 0;
   virtual Result<OAuthState> take_oauth_state(const std::string& state_digest, std::int64_t now) = 0;
+
+  // Authorizations started and not come back: set (replacing the user's earlier one) when the
+  // browser is sent to the provider, cleared when any answer for the user returns. Idempotent.
+  virtual Status set_pending_authorization(const PendingAuthorization& pending) = 0;
+  virtual Status clear_pending_authorization(Id user_id) = 0;
+  // The user's pending authorization, or std::nullopt.
+  virtual Result<std::optional<PendingAuthorization>> pending_authorization(Id user_id) = 0;
+
+  // Push problems per mailbox. record_push_problem keeps `since` of a problem already recorded
+  // (whatever its cause) and counts the failure; clear is idempotent.
+  virtual Status record_push_problem(Id mailbox_id, const std::string& cause, const std::string& detail,
+                                     std::int64_t now, std::int64_t retry_at) = 0;
+  virtual Status clear_push_problem(Id mailbox_id) = 0;
+  virtual Result<std::optional<PushProblem>> push_problem(Id mailbox_id) = 0;
+  // Every push problem of a contract's mailboxes (0: of every contract), oldest first.
+  virtual Result<std::vector<PushProblem>> push_problems(Id contract_id) = 0;
 
   // Targeted backfills pending per mailbox (member ids), added idempotently, removed when done.
   virtual Status add_targeted_backfill(Id mailbox_id, Id member_id) = 0;

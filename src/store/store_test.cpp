@@ -295,5 +295,52 @@ TEST_F(StoreTest, SuppressionsHoldDigests) {
   EXPECT_EQ(*s->suppressed_digests("address"), std::vector<std::string>{"abc"});
 }
 
+TEST_F(StoreTest, PendingAuthorizationsKeepTheLatestStartAndClear) {
+  auto s = open();
+  const Seeded w = seed(*s);
+  EXPECT_FALSE(s->pending_authorization(w.user)->has_value());
+  ASSERT_TRUE(s->set_pending_authorization({w.user, "google", 100}).ok());
+  ASSERT_TRUE(s->set_pending_authorization({w.user, "microsoft", 250}).ok());  // started again
+  auto p = s->pending_authorization(w.user);
+  ASSERT_TRUE(p.ok() && p->has_value());
+  EXPECT_EQ((*p)->provider, "microsoft");
+  EXPECT_EQ((*p)->started_at, 250);
+  ASSERT_TRUE(s->clear_pending_authorization(w.user).ok());
+  ASSERT_TRUE(s->clear_pending_authorization(w.user).ok());  // idempotent
+  EXPECT_FALSE(s->pending_authorization(w.user)->has_value());
+}
+
+TEST_F(StoreTest, PushProblemsCountFailuresKeepTheirStartAndAreScopedByContract) {
+  auto s = open();
+  const Seeded w = seed(*s);
+  model::ContractSettings settings;
+  const Id other = *s->upsert_contract("Other", settings);
+  model::User u{0, other, "olga@other.com", "Olga", model::UserRole::kAdmin};
+  const Id olga = *s->upsert_user(u, "hash");
+  auto mine = s->connect_mailbox(w.user, "microsoft", "rita@acme.com", "rita@acme.com", "");
+  auto theirs = s->connect_mailbox(olga, "google", "olga@other.com", "olga@other.com", "");
+  ASSERT_TRUE(mine.ok() && theirs.ok());
+  ASSERT_TRUE(
+      s->record_push_problem(mine->id, "subscription_failed", "400 ValidationError", 1000, 1060).ok());
+  ASSERT_TRUE(s->record_push_problem(mine->id, "subscription_failed", "400 again", 1060, 1180).ok());
+  ASSERT_TRUE(s->record_push_problem(theirs->id, "watch_failed", "403", 1100, 1160).ok());
+  auto p = s->push_problem(mine->id);
+  ASSERT_TRUE(p.ok() && p->has_value());
+  EXPECT_EQ((*p)->since, 1000);  // the first failure in a row
+  EXPECT_EQ((*p)->failures, 2);
+  EXPECT_EQ((*p)->retry_at, 1180);
+  EXPECT_EQ((*p)->detail, "400 again");
+  EXPECT_EQ((*p)->contract_id, w.contract);
+  EXPECT_EQ((*p)->provider, "microsoft");
+  auto acme = s->push_problems(w.contract);
+  ASSERT_TRUE(acme.ok());
+  ASSERT_EQ(acme->size(), 1u);
+  EXPECT_EQ((*acme)[0].mailbox_id, mine->id);
+  EXPECT_EQ(s->push_problems(0)->size(), 2u);
+  ASSERT_TRUE(s->clear_push_problem(mine->id).ok());
+  EXPECT_FALSE(s->push_problem(mine->id)->has_value());
+  EXPECT_EQ(s->push_problems(0)->size(), 1u);
+}
+
 }  // namespace
 }  // namespace hiresync::store

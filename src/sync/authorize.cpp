@@ -76,6 +76,10 @@ model::Result<std::string> Engine::begin_authorize(const model::User& user, std:
   row.verifier_ciphertext = vault_.seal_secret(verifier, verifier_purpose(digest));
   row.expires_at = now_ms() / 1000 + kStateLifetimeS;
   if (auto st = (*store)->create_oauth_state(digest, row); !st) return st.error();
+  // If the provider keeps the browser (an organization's refusal on its own page), this is the
+  // only trace: shown as "not finished" after authorization_timeout_s.
+  if (auto st = (*store)->set_pending_authorization({user.id, provider, now_ms() / 1000}); !st)
+    return st.error();
   providers::AuthorizeRequest request;
   request.state = state;
   request.code_challenge = net::base64url_encode(crypto::sha256(verifier));
@@ -95,6 +99,8 @@ model::Result<AuthorizeOutcome> Engine::finish_authorize(std::string_view sessio
   if (!crypto::constant_time_equal(pending->session_key, session_key)) {
     return model::make_error(ErrorCode::kNotFound, "state belongs to another session");
   }
+  // Whatever the answer, the provider came back: the authorization is no longer unfinished.
+  if (auto st = store.clear_pending_authorization(pending->user_id); !st) return st.error();
   auto user = store.get_user(pending->user_id);
   if (!user) return user.error();
   auto contract = store.get_contract(user->contract_id);
@@ -245,7 +251,11 @@ Status Engine::google_push(std::string_view authorization_header, std::string_vi
     return model::make_error(ErrorCode::kAuthExpired, "google push is not configured");
   }
   auto notice = it->second.google_push->verify(authorization_header, body);
-  if (!notice) return notice.error();
+  if (!notice) {
+    if (notice.error().code == ErrorCode::kAuthExpired) push_rejected(notice.error());
+    return notice.error();
+  }
+  push_verified();
   deps_.metrics->increment("hiresync_webhooks_total", {{"provider", "google"}});
   auto canonical = match::canonical_address(notice->email_address);
   if (!canonical) return Status();  // acknowledged: nothing of ours

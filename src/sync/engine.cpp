@@ -239,10 +239,27 @@ bool Engine::run_mailbox(store::Store& store, model::Id mailbox_id) {
     force_watch = std::exchange(slot.renew_watch, false);
     drop_watch_state = std::exchange(slot.drop_watch_state, false);
   }
-  MailboxRun run(RunContext{store, *mb, *contract, *index, *provider->oauth, *provider->mail, watch, *budget,
-                            vault_, *deps_.metrics, stopping_, deps_.now_ms, config_.backfill_days,
-                            config_.watch_renew_s, config_.addresses_per_query, force_watch, drop_watch_state,
-                            config_.crash_point});
+  MailboxRun run(RunContext{store,
+                            *mb,
+                            *contract,
+                            *index,
+                            *provider->oauth,
+                            *provider->mail,
+                            watch,
+                            *budget,
+                            vault_,
+                            *deps_.metrics,
+                            stopping_,
+                            deps_.now_ms,
+                            config_.backfill_days,
+                            config_.watch_renew_s,
+                            config_.addresses_per_query,
+                            force_watch,
+                            drop_watch_state,
+                            config_.crash_point,
+                            config_.watch_retry_base_s,
+                            config_.watch_retry_cap_s,
+                            deps_.log});
   const Status outcome = run.execute();
   if (!outcome && (force_watch || drop_watch_state)) {  // not done yet: the next run must still do it
     std::lock_guard lock(mu_);

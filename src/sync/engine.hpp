@@ -52,6 +52,15 @@ struct EngineConfig {
   // one delta request per folder). The window must exceed Gmail's 1 s push gap (docs/sync.md).
   int push_hot_window_ms = 3000;
   int push_hot_poll_ms = 200;
+  // An authorization that has not come back after this long shows as not finished.
+  int authorization_timeout_s = 180;
+  // Gmail push JWT failures of one cause, in a row, within the window, that raise a problem.
+  int push_jwt_threshold = 3;
+  int push_jwt_window_s = 600;
+  // A failed watch/subscription is retried after base * 2^(failures-1), capped (forced renewals
+  // such as a new grant or Graph's reauthorizationRequired go at once).
+  int watch_retry_base_s = 60;
+  int watch_retry_cap_s = 21600;
   std::int64_t backoff_base_ms = 1000;
   std::int64_t backoff_cap_ms = 300000;
   int addresses_per_query = 8;  // candidate addresses per provider search
@@ -112,6 +121,8 @@ class Engine final : public SyncService {
                                      std::string_view raw) override;
   model::Result<std::vector<RecentMessage>> recent_messages(const model::User& user, int limit) override;
   model::Status google_push(std::string_view authorization_header, std::string_view body) override;
+  model::Result<std::optional<UnfinishedAuthorization>> unfinished_authorization(model::Id user_id) override;
+  model::Result<std::vector<OpsProblem>> problems(model::Id contract_id) override;
   model::Status microsoft_notifications(std::string_view body) override;
   void contract_settings_changed(model::Id contract_id) override;
   void candidate_added(model::Id contract_id, model::Id member_id) override;
@@ -178,6 +189,19 @@ class Engine final : public SyncService {
   using StoreLease = std::unique_ptr<store::Store, StoreReturn>;
   model::Result<StoreLease> api_store();
 
+  // Gmail push JWT failures (push_problems.cpp): counted per reason, in a row; raised (logged
+  // once, counted in metrics, listed by problems()) at the threshold; all forgotten at the next
+  // push that verifies.
+  struct JwtFailures {
+    std::vector<std::int64_t> recent_ms;  // failures within the window
+    std::int64_t since_ms = 0;            // first failure in a row
+    std::int64_t count = 0;               // failures in a row
+    std::int64_t raised_ms = 0;           // when the problem was raised; 0 = not (yet)
+    std::string detail;
+  };
+  void push_verified();
+  void push_rejected(const model::Error& error);
+
   EngineConfig config_;
   EngineDeps deps_;
   TokenVault vault_;
@@ -194,6 +218,8 @@ class Engine final : public SyncService {
   std::vector<std::thread> workers_;
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<store::Store>> pool_;  // idle stores for API calls
+  std::mutex jwt_mu_;
+  std::map<std::string, JwtFailures> jwt_failures_;  // reason -> failures in a row
 };
 
 }  // namespace hiresync::sync

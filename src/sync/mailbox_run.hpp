@@ -24,6 +24,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,6 +60,9 @@ struct RunContext {
   bool force_watch = false;       // renew the watch now (Graph reauthorizationRequired)
   bool drop_watch_state = false;  // the provider dropped it: create a new one
   std::string crash_point;        // EngineConfig::crash_point
+  int watch_retry_base_s = 60;    // EngineConfig: a failed watch is retried with backoff
+  int watch_retry_cap_s = 21600;
+  std::function<void(const char* level, const std::string& message)> log;  // may be empty
 };
 
 class MailboxRun {
@@ -86,6 +90,9 @@ class MailboxRun {
   model::Status backfill();
   model::Status targeted();
   model::Status incremental();
+  // Step 5. Push is an accelerator: a watch the provider refuses for a reason other than the
+  // grant itself is recorded as the mailbox's push problem (retried with backoff, cleared by the
+  // next success) and the run goes on polling; only a genuine token or grant refusal fails it.
   model::Status renew_watch();
   // Searches `query` page by page; when `resumable` (the backfill), each page's commit stores the
   // position reached, so a crash resumes there.

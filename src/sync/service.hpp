@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +64,32 @@ struct AuthorizeOutcome {
   // For problem "mailbox_in_use": the colleague holding the address, as "Name (email)"; "" when
   // unknown.
   std::string holder;
+};
+
+// An authorization the user started that has not come back within the configured time
+// (GET /api/me/mailbox "authorization"): Google and Entra show an organization's refusal on
+// their own page and never redirect, so silence is all HireSync sees.
+struct UnfinishedAuthorization {
+  std::string provider;
+  std::int64_t started_at = 0;  // unix seconds
+  // model/problems.hpp codes, the likeliest first: what the provider would have said had it come
+  // back (admin policy / admin consent, not assigned, wrong account).
+  std::vector<std::string> likely_causes;
+};
+
+// A problem the operator or a contract's admin should act on (GET /api/ops/problems,
+// GET /api/contract/problems): push that cannot be set up for a mailbox, or Gmail pushes whose
+// JWT keeps failing (a deployment-level problem: a failing JWT names no mailbox safely).
+struct OpsProblem {
+  std::string cause;          // model/problems.hpp code: subscription_failed, watch_failed, push_jwt_rejected
+  std::string reason;         // a finer key within the cause ("wrong_audience"), or ""
+  std::string scope;          // "deployment" | "mailbox"
+  model::Id mailbox_id = 0;   // scope mailbox
+  model::Id contract_id = 0;  // scope mailbox
+  std::string provider;       // google | microsoft
+  std::int64_t since = 0;     // unix seconds of the first failure in a row
+  std::int64_t count = 0;     // failures in a row
+  std::string detail;         // log-only text of the last failure (no tokens, no addresses)
 };
 
 class SyncService {
@@ -122,6 +149,18 @@ class SyncService {
   // catches up (missed). Notifications that do not check out are dropped and counted; the batch is
   // still acknowledged. kMalformedInput for a body that is not a notification batch (answer 400).
   virtual model::Status microsoft_notifications(std::string_view body) = 0;
+
+  // The user's authorization that started at least the configured time ago and has not come
+  // back (nullopt when none: never started, came back, or still recent). Read only.
+  virtual model::Result<std::optional<UnfinishedAuthorization>> unfinished_authorization(
+      model::Id /*user_id*/) {
+    return std::optional<UnfinishedAuthorization>();
+  }
+  // Current problems: of one contract's mailboxes (contract_id != 0), or of every mailbox plus the
+  // deployment-level ones (contract_id 0, the operator's view). Oldest first. Read only.
+  virtual model::Result<std::vector<OpsProblem>> problems(model::Id /*contract_id*/) {
+    return std::vector<OpsProblem>();
+  }
 
   // The contract's settings changed (provider switched or turned off): mailboxes move to
   // `disabled` or back. Idempotent.

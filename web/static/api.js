@@ -5,11 +5,12 @@ let csrfToken = null;
 let onUnauthorized = () => window.location.assign('/login');
 
 export class ApiError extends Error {
-  constructor(status, code, message, remedy) {
+  constructor(status, code, message, remedy, body) {
     super(message || 'Something went wrong.');
     this.status = status;
     this.code = code || 'error';
     this.remedy = remedy || '';
+    this.body = body || null; // the whole answer, for fields beside "error"
   }
 }
 
@@ -55,7 +56,7 @@ export async function api(method, path, body, { quiet401 = false } = {}) {
   const err = data && data.error ? data.error : {};
   if (response.status === 401 && !quiet401) onUnauthorized();
   throw new ApiError(response.status, err.code || `http_${response.status}`,
-    err.message || `The server answered ${response.status}.`, err.remedy);
+    err.message || `The server answered ${response.status}.`, err.remedy, data);
 }
 
 export const get = (path, opts) => api('GET', path, undefined, opts);

@@ -114,6 +114,14 @@ class SqliteStore final : public Store {
   Status clear_fetch_failure(Id mailbox_id, std::string_view provider_message_id) override;
   Status create_oauth_state(const std::string& state_digest, const OAuthState& state) override;
   Result<OAuthState> take_oauth_state(const std::string& state_digest, std::int64_t now) override;
+  Status set_pending_authorization(const PendingAuthorization& pending) override;
+  Status clear_pending_authorization(Id user_id) override;
+  Result<std::optional<PendingAuthorization>> pending_authorization(Id user_id) override;
+  Status record_push_problem(Id mailbox_id, const std::string& cause, const std::string& detail,
+                             std::int64_t now, std::int64_t retry_at) override;
+  Status clear_push_problem(Id mailbox_id) override;
+  Result<std::optional<PushProblem>> push_problem(Id mailbox_id) override;
+  Result<std::vector<PushProblem>> push_problems(Id contract_id) override;
   Status add_targeted_backfill(Id mailbox_id, Id member_id) override;
   Result<std::vector<Id>> targeted_backfills(Id mailbox_id) override;
   Status remove_targeted_backfill(Id mailbox_id, Id member_id) override;

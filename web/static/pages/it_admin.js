@@ -1,7 +1,7 @@
 // For IT admins: the scopes HireSync asks for on Google Workspace and Microsoft 365, why each is
 // needed, how to approve the app for the whole organization, and a request to copy to IT.
 import { get } from '../api.js';
-import { h, mount, pageHeader, card } from '../dom.js';
+import { h, mount, pageHeader, card, ago } from '../dom.js';
 
 // The scopes requested by src/providers/google/google.hpp and src/providers/microsoft/microsoft.hpp.
 const PROVIDERS = {
@@ -69,8 +69,29 @@ function requestText(key, company) {
   ].join('\n');
 }
 
+// Admins: the company's current push problems (GET /api/contract/problems): mail still syncs by
+// polling, but instant updates need IT to fix what each problem names.
+function problemsCard(list) {
+  if (!list.length) {
+    return card('Instant updates', h('p', { class: 'muted', testid: 'it-admin-no-problems' },
+      'No problems: every connected mailbox receives instant change notifications.'));
+  }
+  return card('Instant updates need attention',
+    h('p', {}, 'These mailboxes still sync, but only at the regular check interval, until IT fixes the cause.'),
+    h('table', { class: 'table', testid: 'it-admin-problems' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Mailbox'), h('th', {}, 'What happened'), h('th', {}, 'What IT should do'),
+        h('th', {}, 'Since'))),
+      h('tbody', {}, list.map((p) => h('tr', { data: { cause: p.cause } },
+        h('td', {}, p.mailbox_id ? `#${p.mailbox_id} (${p.provider})` : p.provider),
+        h('td', {}, p.message || p.cause),
+        h('td', {}, p.remedy || ''),
+        h('td', {}, `${ago(p.since)} (${p.count} attempts)`))))));
+}
+
 export async function render(ctx) {
   const settings = await get('/api/contract/settings').catch(() => null);
+  const problems = ctx.me.role === 'admin'
+    ? await get('/api/contract/problems').then((r) => r.problems).catch(() => null) : null;
   if (!ctx.alive()) return;
   let current = settings && PROVIDERS[settings.email_provider] ? settings.email_provider : 'google';
   const company = ctx.me.contract ? ctx.me.contract.name : '';
@@ -124,6 +145,7 @@ export async function render(ctx) {
     h('p', { class: 'lead' }, 'Each recruiter authorizes their own mailbox. HireSync reads mail only, keeps '
       + 'only conversations with candidates saved to your company\'s projects, and never sends, deletes or changes '
       + 'anything. Many organizations require an administrator to approve such an app once.'),
+    problems ? problemsCard(problems) : null,
     switcher,
     details,
     card('Request to send to your IT team',

@@ -45,6 +45,7 @@ export async function render(ctx) {
   }
 
   let mailbox = null;
+  let unfinished = null; // an authorization that never came back (GET /api/me/mailbox "authorization")
   let shownKey = null;
   let lastSynced = null;
 
@@ -92,6 +93,7 @@ export async function render(ctx) {
 
   function draw() {
     const provider = providerLabel(settings.email_provider);
+    const notFinished = unfinished ? unfinishedBox(unfinished) : null;
     if (!mailbox || mailbox.status === 'disconnected') {
       // A disconnected mailbox is reauthorized: same address, and syncing resumes from where it stopped.
       const authorizeButton = mailbox
@@ -108,6 +110,7 @@ export async function render(ctx) {
         h('p', {}, `Connect your ${provider} mailbox (${ctx.me.email}) so that emails with candidates appear on `
           + 'their profiles, private to you until you share them.'),
         mailbox ? h('p', { class: 'muted' }, 'Emails synced before you disconnected are kept.') : null,
+        notFinished,
         h('div', { class: 'form-row' }, authorizeButton));
       return;
     }
@@ -139,18 +142,21 @@ export async function render(ctx) {
           ? `${backfill.done} of ${backfill.total} earlier messages looked at` : 'Counting earlier messages…'))
         : null,
       mailbox.error ? errorBox(mailbox.error, 'mailbox-error') : null,
+      notFinished,
       h('div', { class: 'form-row' }, sync, reauth, h('span', { class: 'spacer' }), deauth));
   }
 
   async function refresh() {
     try {
       mailbox = await get('/api/me/mailbox');
+      unfinished = mailbox.authorization || null;
     } catch (e) {
       if (e.status !== 404) return; // keep the last known state through a hiccup
       mailbox = null;
+      unfinished = (e.body && e.body.authorization) || null;
     }
     if (!ctx.alive()) return;
-    const key = JSON.stringify(mailbox);
+    const key = JSON.stringify([mailbox, unfinished]);
     if (key !== shownKey) { shownKey = key; draw(); }
   }
 
@@ -160,6 +166,20 @@ export async function render(ctx) {
     if (lastSynced && mailbox) lastSynced.textContent = lastSyncedText(mailbox);
   }, 1000);
   ctx.onCleanup(() => { clearInterval(poll); clearInterval(tick); });
+}
+
+// An authorization that did not come back: the provider kept the browser on its own page (an
+// organization's refusal) or the window was closed. What happened, the likely causes, and the IT page.
+function unfinishedBox(a) {
+  return h('div', { class: 'alert alert-error', role: 'alert', testid: 'mailbox-not-finished' },
+    h('p', {}, h('strong', {}, 'Connecting your mailbox did not finish. '), a.message),
+    h('p', { class: 'muted' }, `Started ${ago(a.started_at)}.`),
+    h('p', {}, 'Likely causes:'),
+    h('ul', { class: 'plain-list', testid: 'mailbox-likely-causes' }, (a.likely_causes || []).map((c) =>
+      h('li', { data: { code: c.code } }, h('strong', {}, c.message), ' ', c.remedy))),
+    h('p', {}, a.remedy, ' ',
+      h('a', { href: a.it_admin_url || '/it-admin', testid: 'mailbox-it-admin-link' },
+        'What your IT team must approve')));
 }
 
 function lastSyncedText(mailbox) {
