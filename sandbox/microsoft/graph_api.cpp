@@ -85,11 +85,17 @@ net::Response MicrosoftSandbox::handle_graph(const net::Request& req) {
       tail = std::min(rest.find('/', 1), rest.size());
       folder = rest.substr(1, tail - 1);
     }
-    const std::string what = lower(rest.substr(tail));
+    std::string what = lower(rest.substr(tail));
+    if (lower(folder) == "delta" && what.empty()) {  // me/mailFolders/delta: the top level's delta
+      folder.clear();
+      what = "/childfolders/delta";
+    }
     if (rest.empty())
       method = "folders.list";
+    else if (what == "/childfolders/delta")
+      method = "folders.delta";
     else if (folder.empty())
-      method.clear();
+      method.clear();  // "me/mailFolders/" followed by nothing usable
     else if (what.empty())
       method = "folders.get";
     else if (what == "/childfolders")

@@ -3,7 +3,9 @@
 // (the top level under the hidden root, without hidden folders unless includeHiddenFolders=true),
 // GET /me/mailFolders/{id|wellKnownName}, GET /me/mailFolders/{id}/childFolders. Pages of $top
 // (default 10) with an @odata.nextLink carrying $skip. v1.0 has no wellKnownName property: a client
-// learns a well-known folder's id by getting it by name.
+// learns a well-known folder's id by getting it by name. The folder delta ("mailFolder: delta"):
+// GET /me/mailFolders/delta (the top level) and /me/mailFolders/{id}/childFolders/delta, one page
+// ending in an @odata.deltaLink; the next round lists the folders created since (hidden ones too).
 #include <algorithm>
 #include <charconv>
 
@@ -45,6 +47,7 @@ net::Response MicrosoftSandbox::folders(const net::Request& req, const Caller& c
   const std::lock_guard lock(mu_);
   GraphMailbox& mailbox = *accounts_[c.settings.address].mailbox;
   std::string parent;
+  if (method == "folders.delta") return folder_delta(req, c, mailbox, folder);
   if (method != "folders.list") {
     const auto key = mailbox.resolve_folder(folder);
     if (!key) return graph_err(404, "ErrorItemNotFound", "The specified object was not found in the store.");
@@ -75,6 +78,30 @@ net::Response MicrosoftSandbox::folders(const net::Request& req, const Caller& c
     next.emplace_back("$skip", std::to_string(skip + top));
     out["@odata.nextLink"] = c.base + req.path + "?" + net::encode_query(next);
   }
+  return net::Response::json(200, out.dump());
+}
+
+net::Response MicrosoftSandbox::folder_delta(const net::Request& req, const Caller& c, GraphMailbox& mailbox,
+                                             const std::string& folder) {
+  std::string parent;
+  if (!folder.empty()) {
+    const auto key = mailbox.resolve_folder(folder);
+    if (!key) return graph_err(404, "ErrorItemNotFound", "The specified object was not found in the store.");
+    parent = *key;
+  }
+  const auto round = mailbox.folder_delta(parent, req.param("$deltatoken").value_or(""));
+  if (!round) {
+    return graph_err(410, "SyncStateNotFound",
+                     "The sync state generation is not found; generation=0;[highest=1]");
+  }
+  nlohmann::json out = {
+      {"@odata.context", "https://graph.microsoft.com/v1.0/$metadata#Collection(mailFolder)"},
+      {"value", nlohmann::json::array()}};
+  for (const Folder* f : round->first) out["value"].push_back(folder_json(mailbox, *f, true));
+  const std::string path =
+      folder.empty() ? "/v1.0/me/mailFolders/delta"
+                     : "/v1.0/me/mailFolders('" + mailbox.folder_id(parent) + "')/childFolders/delta";
+  out["@odata.deltaLink"] = c.base + path + "?$deltatoken=" + round->second;
   return net::Response::json(200, out.dump());
 }
 

@@ -84,6 +84,23 @@ std::size_t GraphMailbox::count_in(const std::string& key) const {
   return n;
 }
 
+std::optional<std::pair<std::vector<const Folder*>, std::string>> GraphMailbox::folder_delta(
+    const std::string& parent_key, const std::string& token) {
+  std::size_t from = 0;
+  if (!token.empty()) {
+    const auto it = folder_tokens_.find(token);
+    if (it == folder_tokens_.end() || it->second.first != parent_key) return std::nullopt;
+    from = it->second.second;
+  }
+  std::vector<const Folder*> out;
+  for (std::size_t i = from; i < folders_.size(); ++i) {
+    if (folders_[i].parent_key == parent_key) out.push_back(&folders_[i]);
+  }
+  std::string next = google::random_token(36);
+  folder_tokens_[next] = {parent_key, folders_.size()};
+  return std::make_pair(std::move(out), std::move(next));
+}
+
 std::string GraphMailbox::new_rest_id() { return "AAMkAG" + google::random_token(66) + "AAA="; }
 
 const StoredMessage& GraphMailbox::deliver(MessageContent content, const std::string& folder) {

@@ -35,6 +35,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/result.hpp"
@@ -92,6 +93,12 @@ class GraphMailbox {
   // The child folders of `parent_key` ("" = the top level), in creation order.
   std::vector<const Folder*> children(const std::string& parent_key) const;
   std::size_t count_in(const std::string& key) const;
+  // A folder delta round over the children of `parent_key` ("" = the top level): with an empty
+  // `token` every folder, else the folders created since the round that handed `token` out. Returns
+  // the folders and the next round's token; nullopt for an unknown token. (No folder is ever
+  // deleted or renamed here, so a round only lists additions.)
+  std::optional<std::pair<std::vector<const Folder*>, std::string>> folder_delta(
+      const std::string& parent_key, const std::string& token);
   const StoredMessage* find(const std::string& id) const;
   // Moves a message (new REST id). nullptr when unknown. Moving to its own folder changes nothing.
   const StoredMessage* move(const std::string& id, const std::string& folder);
@@ -148,6 +155,7 @@ class GraphMailbox {
   std::string account_;
   std::vector<Folder> folders_;  // creation order
   std::vector<InboxRule> rules_;
+  std::map<std::string, std::pair<std::string, std::size_t>> folder_tokens_;  // -> parent, folders_ size
   std::deque<StoredMessage> messages_;
   std::map<std::string, std::size_t> by_immutable_;
   std::map<std::string, std::string> rest_to_immutable_;  // current REST ids only

@@ -197,6 +197,22 @@ TEST_F(GraphTest, FoldersListChildFoldersAndWellKnownNames) {
   EXPECT_FALSE(junk.contains("wellKnownName"));
   EXPECT_EQ(body(graph("/v1.0/me/mailFolders/" + std::string(junk["id"]), token_))["id"], junk["id"]);
   EXPECT_EQ(graph("/v1.0/me/mailFolders/nope", token_).status, 404);
+
+  // The folder delta: every folder of the level first, then the ones created since.
+  const json first = body(graph("/v1.0/me/mailFolders/delta", token_));
+  EXPECT_EQ(first["value"].size(), 9U);
+  const std::string link = first["@odata.deltaLink"];
+  EXPECT_EQ(link.rfind("http://sandbox.test/v1.0/me/mailFolders/delta?$deltatoken=", 0), 0U);
+  EXPECT_TRUE(body(graph(link, token_))["value"].empty());
+  control(me + "/folders", {{"name", "Later"}});
+  control(me + "/folders", {{"name", "Frontend"}, {"parent", "Hiring"}});
+  const json later = body(graph(link, token_));
+  ASSERT_EQ(later["value"].size(), 1U);
+  EXPECT_EQ(later["value"][0]["displayName"], "Later");
+  const json kids =
+      body(graph("/v1.0/me/mailFolders/" + std::string(parent["id"]) + "/childFolders/delta", token_));
+  EXPECT_EQ(kids["value"].size(), 2U);
+  EXPECT_EQ(graph("/v1.0/me/mailFolders/delta?$deltatoken=unknown", token_).status, 410);
 }
 
 TEST_F(GraphTest, InboxRulesFileMailAndMovesGoAnywhere) {

@@ -95,9 +95,12 @@ class MicrosoftSandbox final : public ProviderSandbox {
   net::Response delta(const net::Request& req, const Caller& c, const std::string& folder);
   net::Response get_message(const net::Request& req, const Caller& c, const std::string& id, bool value);
   net::Response list_messages(const net::Request& req, const Caller& c);
-  // graph_folders.cpp: folders.list, folders.get, folders.children.
+  // graph_folders.cpp: folders.list, folders.get, folders.children, folders.delta (mu_ held by
+  // folders() around folder_delta()).
   net::Response folders(const net::Request& req, const Caller& c, const std::string& method,
                         const std::string& folder);
+  net::Response folder_delta(const net::Request& req, const Caller& c, GraphMailbox& mailbox,
+                             const std::string& folder);
   // graph_subscriptions.cpp
   net::Response create_subscription(const net::Request& req, const Caller& c);
   net::Response renew_subscription(const net::Request& req, const Caller& c, const std::string& id);
