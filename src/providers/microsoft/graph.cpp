@@ -162,25 +162,30 @@ class GraphClient final : public MailClient {
     if (!on_base(at->next)) return invalid_cursor("delta link is not a Graph link");
 
     auto body = send_json(make_request(access_token, "GET", at->next, true), "delta");
-    if (!body) return body.error();
-    auto value = body->find("value");
-    if (value == body->end() || !value->is_array()) return malformed("delta", "page without value array");
-    std::unordered_set<std::string> seen;
-    for (const auto& item : *value) {
-      // "@removed": deleted or moved out of the folder. Everything else is new, moved in, or an
-      // update of a message the engine may already hold (it is idempotent on ids; a message moved
-      // between tracked folders keeps its immutable id, so it is seen once).
-      if (!item.is_object() || item.contains("@removed")) continue;
-      MessageRef ref{json_string(item, "id"), json_string(item, "conversationId")};
-      if (!ref.id.empty() && seen.insert(ref.id).second) page.added.push_back(std::move(ref));
+    // 404: the folder was deleted since the round listed it; it drops out of the cursor.
+    const bool gone = !body && body.error().code == ErrorCode::kNotFound;
+    if (!body && !gone) return body.error();
+    std::string next_link, delta_link;
+    if (!gone) {
+      auto value = body->find("value");
+      if (value == body->end() || !value->is_array()) return malformed("delta", "page without value array");
+      std::unordered_set<std::string> seen;
+      for (const auto& item : *value) {
+        // "@removed": deleted or moved out of the folder. Everything else is new, moved in, or an
+        // update of a message the engine may already hold (it is idempotent on ids; a message moved
+        // between tracked folders keeps its immutable id, so it is seen once).
+        if (!item.is_object() || item.contains("@removed")) continue;
+        MessageRef ref{json_string(item, "id"), json_string(item, "conversationId")};
+        if (!ref.id.empty() && seen.insert(ref.id).second) page.added.push_back(std::move(ref));
+      }
+      next_link = json_string(*body, "@odata.nextLink");
+      delta_link = json_string(*body, "@odata.deltaLink");
     }
-    const std::string next_link = json_string(*body, "@odata.nextLink");
-    const std::string delta_link = json_string(*body, "@odata.deltaLink");
     if (!next_link.empty()) {
       at->next = next_link;
       page.next_page_token = internal::serialize_page_token(*at);
-    } else if (!delta_link.empty()) {
-      at->reached.folders[at->order[at->at]] = delta_link;
+    } else if (!delta_link.empty() || gone) {
+      if (!gone) at->reached.folders[at->order[at->at]] = delta_link;
       if (++at->at < at->order.size()) {
         at->next = first_page(*at, at->at);
         page.next_page_token = internal::serialize_page_token(*at);

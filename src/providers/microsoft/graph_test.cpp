@@ -241,6 +241,29 @@ TEST_F(GraphTest, ACursorOfTheFirstFormatIsUpgradedInPlace) {
   EXPECT_EQ(http_.requests.size(), 1U);
 }
 
+TEST_F(GraphTest, AFolderDeletedDuringTheRoundDropsOut) {
+  const std::string stored = nlohmann::json{{"v", 2},
+                                            {"since", "2024-06-01T00:00:00Z"},
+                                            {"untracked", {"J"}},
+                                            {"folders", {{"A", kInbox0}, {"B", kSent0}}}}
+                                 .dump();
+  http_.reply(200, R"({"value":[{"id":"A"},{"id":"B"}]})");
+  auto page = client_->changes("eyJ.token", stored, "");
+  ASSERT_TRUE(page.ok()) << page.error().detail;
+  http_.reply(
+      404,
+      R"({"error":{"code":"ErrorItemNotFound","message":"The specified object was not found in the store."}})");
+  page = client_->changes("eyJ.token", stored, page->next_page_token);
+  ASSERT_TRUE(page.ok()) << page.error().detail;
+  EXPECT_TRUE(page->added.empty());
+  const std::string b1 = std::string(kV1) + "/me/mailFolders('B')/messages/delta?$deltatoken=b1";
+  http_.reply(200, R"({"value":[],"@odata.deltaLink":")" + b1 + R"("})");
+  page = client_->changes("eyJ.token", stored, page->next_page_token);
+  ASSERT_TRUE(page.ok()) << page.error().detail;
+  EXPECT_TRUE(page->next_page_token.empty());
+  EXPECT_EQ(nlohmann::json::parse(page->cursor)["folders"], (nlohmann::json{{"B", b1}}));
+}
+
 TEST_F(GraphTest, ChangesWithAnEvictedDeltaTokenIsCursorInvalid) {
   const std::string stored = nlohmann::json{
       {"v", 2},

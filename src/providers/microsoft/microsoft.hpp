@@ -81,7 +81,8 @@ std::unique_ptr<OAuthClient> make_oauth_client(MicrosoftConfig config, net::Http
 //    its next URL, the cursor reached so far). `added` holds the items without "@removed" (new,
 //    moved in, or updated: an update of a known message comes back too), de-duplicated within the
 //    page; immutable ids make a message moved between folders the same id. Pages before the last
-//    carry the old cursor; the last page carries the new cursor (folders that are gone dropped).
+//    carry the old cursor; the last page carries the new cursor (folders that are gone dropped;
+//    a folder whose delta answers 404, deleted since the listing, too).
 //    kCursorInvalid for a 410 (or syncStateNotFound / resyncRequired), an unreadable cursor or a
 //    link off graph_base.
 //  - metadata(): the participant, subject, date and id fields, rebuilt as RFC 5322 header lines
