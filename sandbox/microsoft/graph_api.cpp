@@ -74,16 +74,34 @@ net::Response MicrosoftSandbox::handle_graph(const net::Request& req) {
   std::string folder;
   if (l == "me" && req.method == "GET") {
     method = "me";
-  } else if (l.rfind("me/mailfolders", 0) == 0 && l.size() > 30 &&
-             l.substr(l.size() - 15) == "/messages/delta" && req.method == "GET") {
-    folder = sub.substr(14, sub.size() - 14 - 15);  // "('inbox')" or "/inbox"
-    if (folder.size() > 4 && folder.rfind("('", 0) == 0 && folder.substr(folder.size() - 2) == "')")
-      folder = folder.substr(2, folder.size() - 4);
-    else if (!folder.empty() && folder.front() == '/')
-      folder.erase(0, 1);
-    else
-      return graph_err(400, "BadRequest", "Resource not found for the segment '" + sub + "'.");
-    method = "delta";
+  } else if (l.rfind("me/mailfolders", 0) == 0 && req.method == "GET") {
+    // me/mailFolders, then "('{id}')" or "/{id}", then "", "/childFolders" or "/messages/delta".
+    const std::string rest = sub.substr(14);
+    std::size_t tail = 0;
+    if (rest.rfind("('", 0) == 0 && rest.find("')") != std::string::npos) {
+      folder = rest.substr(2, rest.find("')") - 2);
+      tail = rest.find("')") + 2;
+    } else if (!rest.empty() && rest.front() == '/') {
+      tail = std::min(rest.find('/', 1), rest.size());
+      folder = rest.substr(1, tail - 1);
+    }
+    std::string what = lower(rest.substr(tail));
+    if (lower(folder) == "delta" && what.empty()) {  // me/mailFolders/delta: the top level's delta
+      folder.clear();
+      what = "/childfolders/delta";
+    }
+    if (rest.empty())
+      method = "folders.list";
+    else if (what == "/childfolders/delta")
+      method = "folders.delta";
+    else if (folder.empty())
+      method.clear();  // "me/mailFolders/" followed by nothing usable
+    else if (what.empty())
+      method = "folders.get";
+    else if (what == "/childfolders")
+      method = "folders.children";
+    else if (what == "/messages/delta")
+      method = "delta";
   } else if (l == "me/messages" && req.method == "GET") {
     method = req.param("$search") ? "messages.search" : "messages.list";
   } else if (l.rfind("me/messages/", 0) == 0 && req.method == "GET") {
@@ -161,6 +179,7 @@ net::Response MicrosoftSandbox::handle_graph(const net::Request& req) {
                prefer(req).find("idtype=immutableid") != std::string::npos,
            "http://" + (req.header("Host").empty() ? std::string("localhost") : req.header("Host"))};
   if (method == "delta") return delta(req, c, folder);
+  if (method.rfind("folders.", 0) == 0) return folders(req, c, method, folder);
   return graph_method(req, c, method, sub);
 }
 

@@ -12,7 +12,11 @@ namespace hiresync::sandbox::microsoft {
 
 namespace {
 
-const char* const kWellKnown[] = {"inbox", "sentitems", "deleteditems", "archive", "drafts", "junkemail"};
+// Graph's well-known folder names with Outlook's English display names (mailFolder resource).
+const char* const kWellKnown[][2] = {
+    {"inbox", "Inbox"},     {"sentitems", "Sent Items"}, {"deleteditems", "Deleted Items"},
+    {"archive", "Archive"}, {"drafts", "Drafts"},        {"junkemail", "Junk Email"},
+    {"outbox", "Outbox"}};
 
 std::string rfc_key(const std::string& internet_message_id) {
   std::string id = internet_message_id;
@@ -21,6 +25,81 @@ std::string rfc_key(const std::string& internet_message_id) {
 }
 
 }  // namespace
+
+GraphMailbox::GraphMailbox(std::string account) : account_(std::move(account)) {
+  for (const auto& known : kWellKnown)
+    folders_.push_back(Folder{known[0], folder_id(known[0]), known[1], "", false});
+}
+
+model::Result<Folder> GraphMailbox::create_folder(const std::string& display_name,
+                                                  const std::string& parent_key, bool hidden) {
+  if (display_name.empty())
+    return model::make_error(model::ErrorCode::kInvalidArgument, "displayName is empty");
+  if (!parent_key.empty() && folder(parent_key) == nullptr)
+    return model::make_error(model::ErrorCode::kInvalidArgument, "unknown parent folder");
+  for (const Folder* sibling : children(parent_key)) {
+    if (lower(sibling->display_name) == lower(display_name))
+      return model::make_error(model::ErrorCode::kInvalidArgument,
+                               "A folder with the specified name already exists.");
+  }
+  Folder f;
+  f.id = folder_id("folder-" + std::to_string(folders_.size()));
+  f.key = f.id;
+  f.display_name = display_name;
+  f.parent_key = parent_key;
+  f.hidden = hidden;
+  folders_.push_back(f);
+  return f;
+}
+
+model::Status GraphMailbox::add_rule(InboxRule rule) {
+  if (rule.from.empty() && rule.subject_contains.empty())
+    return model::make_error(model::ErrorCode::kInvalidArgument, "a rule needs from or subject_contains");
+  if (folder(rule.folder) == nullptr)
+    return model::make_error(model::ErrorCode::kInvalidArgument, "unknown folder");
+  rule.from = lower(rule.from);
+  rule.subject_contains = lower(rule.subject_contains);
+  rules_.push_back(std::move(rule));
+  return {};
+}
+
+const Folder* GraphMailbox::folder(const std::string& key) const {
+  for (const Folder& f : folders_) {
+    if (f.key == key) return &f;
+  }
+  return nullptr;
+}
+
+std::vector<const Folder*> GraphMailbox::children(const std::string& parent_key) const {
+  std::vector<const Folder*> out;
+  for (const Folder& f : folders_) {
+    if (f.parent_key == parent_key) out.push_back(&f);
+  }
+  return out;
+}
+
+std::size_t GraphMailbox::count_in(const std::string& key) const {
+  std::size_t n = 0;
+  for (const auto& [id, index] : by_immutable_) n += messages_[index].folder == key ? 1 : 0;
+  return n;
+}
+
+std::optional<std::pair<std::vector<const Folder*>, std::string>> GraphMailbox::folder_delta(
+    const std::string& parent_key, const std::string& token) {
+  std::size_t from = 0;
+  if (!token.empty()) {
+    const auto it = folder_tokens_.find(token);
+    if (it == folder_tokens_.end() || it->second.first != parent_key) return std::nullopt;
+    from = it->second.second;
+  }
+  std::vector<const Folder*> out;
+  for (std::size_t i = from; i < folders_.size(); ++i) {
+    if (folders_[i].parent_key == parent_key) out.push_back(&folders_[i]);
+  }
+  std::string next = google::random_token(36);
+  folder_tokens_[next] = {parent_key, folders_.size()};
+  return std::make_pair(std::move(out), std::move(next));
+}
 
 std::string GraphMailbox::new_rest_id() { return "AAMkAG" + google::random_token(66) + "AAA="; }
 
@@ -31,6 +110,17 @@ const StoredMessage& GraphMailbox::deliver(MessageContent content, const std::st
   m.folder = folder;
   m.change_key = "CQAAABYAAAA" + google::random_token(18);
   m.seq = ++seq_;
+  if (folder == "inbox") {
+    const std::string from = content.from.empty() ? std::string() : lower(content.from.front().address);
+    const std::string subject = lower(content.subject);
+    for (const InboxRule& rule : rules_) {
+      if ((rule.from.empty() || rule.from == from) &&
+          (rule.subject_contains.empty() || subject.find(rule.subject_contains) != std::string::npos)) {
+        m.folder = rule.folder;
+        break;
+      }
+    }
+  }
   for (const std::string& parent : content.parent_ids) {
     if (const auto it = conversation_by_rfc_id_.find(parent); it != conversation_by_rfc_id_.end()) {
       m.conversation_id = it->second;
@@ -41,7 +131,7 @@ const StoredMessage& GraphMailbox::deliver(MessageContent content, const std::st
   if (!content.internet_message_id.empty())
     conversation_by_rfc_id_.emplace(rfc_key(content.internet_message_id), m.conversation_id);
   m.content = std::move(content);
-  log_[folder].push_back(Change{m.seq, m.immutable_id, false, {}, {}});
+  log_[m.folder].push_back(Change{m.seq, m.immutable_id, false, {}, {}});
   by_immutable_[m.immutable_id] = messages_.size();
   rest_to_immutable_[m.rest_id] = m.immutable_id;
   messages_.push_back(std::move(m));
@@ -98,6 +188,7 @@ std::vector<const StoredMessage*> GraphMailbox::newest_first() const {
 }
 
 std::string GraphMailbox::folder_id(const std::string& folder) const {
+  if (const Folder* f = this->folder(folder)) return f->id;
   unsigned char digest[SHA256_DIGEST_LENGTH];
   const std::string seed = account_ + "/" + folder;
   SHA256(reinterpret_cast<const unsigned char*>(seed.data()), seed.size(), digest);
@@ -107,8 +198,16 @@ std::string GraphMailbox::folder_id(const std::string& folder) const {
 
 std::optional<std::string> GraphMailbox::resolve_folder(const std::string& name_or_id) const {
   const std::string name = lower(name_or_id);
-  for (const char* known : kWellKnown) {
-    if (name == known || name_or_id == folder_id(known)) return std::string(known);
+  for (const Folder& f : folders_) {
+    if (name_or_id == f.id || (f.key != f.id && name == f.key)) return f.key;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> GraphMailbox::find_folder(const std::string& name_id_or_display) const {
+  if (auto key = resolve_folder(name_id_or_display)) return key;
+  for (const Folder& f : folders_) {
+    if (lower(f.display_name) == lower(name_id_or_display)) return f.key;
   }
   return std::nullopt;
 }

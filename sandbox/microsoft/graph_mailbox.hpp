@@ -1,5 +1,15 @@
-// One Exchange Online mailbox as Graph shows it (shared/PROTOCOLS.md B.2, B.3): messages in
-// well-known folders, ids, conversations and per-folder delta rounds.
+// One Exchange Online mailbox as Graph shows it (shared/PROTOCOLS.md B.2, B.3): folders, inbox
+// rules, messages, ids, conversations and per-folder delta rounds.
+//
+// Folders: the well-known ones (inbox, sentitems, deleteditems, archive, drafts, junkemail, outbox)
+// exist from the start under the hidden root (msgfolderroot); more are created at the top level or
+// as children of any folder. A folder's key is its well-known name, else its id; ids are stable
+// and account-specific. resolve_folder() accepts a well-known name (any case) or an id, as Graph's
+// paths do.
+//
+// Inbox rules (Exchange server-side rules): a message delivered to the inbox is filed by the first
+// rule it matches (sender address equal, and/or subject containing a text, case-insensitive) straight
+// into the rule's folder; it never shows in the inbox.
 //
 // Ids: every message has an immutable id (stable for life) and a REST id that is replaced each time
 // the message moves to another folder. find() accepts the current REST id or the immutable id; a
@@ -25,12 +35,25 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/result.hpp"
 #include "sandbox/microsoft/graph_message.hpp"
 
 namespace hiresync::sandbox::microsoft {
+
+struct Folder {
+  std::string key;                           // well-known name, else the id
+  std::string id, display_name, parent_key;  // parent "" for the top level
+  bool hidden = false;
+};
+
+struct InboxRule {
+  std::string from;              // lower case; "" = any sender
+  std::string subject_contains;  // lower case; "" = any subject
+  std::string folder;            // a folder key
+};
 
 struct StoredMessage {
   MessageContent content;
@@ -54,10 +77,28 @@ struct DeltaPage {
 
 class GraphMailbox {
  public:
-  explicit GraphMailbox(std::string account) : account_(std::move(account)) {}
+  explicit GraphMailbox(std::string account);
 
-  // Stores a message in `folder` ("inbox", "sentitems", ...) and returns it.
+  // Stores a message in `folder` (a folder key) and returns it. Mail delivered to the inbox goes
+  // through the inbox rules first.
   const StoredMessage& deliver(MessageContent content, const std::string& folder);
+  // Creates a folder under `parent_key` ("" = the top level). kInvalidArgument for an unknown
+  // parent, an empty name, or a name its siblings already use (Exchange: ErrorFolderExists).
+  model::Result<Folder> create_folder(const std::string& display_name, const std::string& parent_key,
+                                      bool hidden = false);
+  // Adds an inbox rule (appended: earlier rules win). kInvalidArgument without a condition or with an
+  // unknown folder.
+  model::Status add_rule(InboxRule rule);
+  const Folder* folder(const std::string& key) const;
+  // The child folders of `parent_key` ("" = the top level), in creation order.
+  std::vector<const Folder*> children(const std::string& parent_key) const;
+  std::size_t count_in(const std::string& key) const;
+  // A folder delta round over the children of `parent_key` ("" = the top level): with an empty
+  // `token` every folder, else the folders created since the round that handed `token` out. Returns
+  // the folders and the next round's token; nullopt for an unknown token. (No folder is ever
+  // deleted or renamed here, so a round only lists additions.)
+  std::optional<std::pair<std::vector<const Folder*>, std::string>> folder_delta(
+      const std::string& parent_key, const std::string& token);
   const StoredMessage* find(const std::string& id) const;
   // Moves a message (new REST id). nullptr when unknown. Moving to its own folder changes nothing.
   const StoredMessage* move(const std::string& id, const std::string& folder);
@@ -66,9 +107,13 @@ class GraphMailbox {
 
   // Every message, newest receivedDateTime first.
   std::vector<const StoredMessage*> newest_first() const;
+  // The id of a folder key (for a name that is no folder: a stable id derived from it).
   std::string folder_id(const std::string& folder) const;
-  // "inbox"/"sentitems"/... for a well-known name (any case) or a folder id; nullopt otherwise.
+  // The folder key for a well-known name (any case) or a folder id; nullopt otherwise.
   std::optional<std::string> resolve_folder(const std::string& name_or_id) const;
+  // As resolve_folder, and also a display name (any case; the first in creation order): for the
+  // control API only, Graph's paths take ids and well-known names.
+  std::optional<std::string> find_folder(const std::string& name_id_or_display) const;
 
   // Starts a round (page 1). `since_ms` < 0: no filter.
   DeltaPage delta_initial(const std::string& folder, std::vector<std::string> select, std::int64_t since_ms,
@@ -108,6 +153,9 @@ class GraphMailbox {
   DeltaPage serve(std::uint64_t round_id, std::size_t offset, std::size_t page_size);
 
   std::string account_;
+  std::vector<Folder> folders_;  // creation order
+  std::vector<InboxRule> rules_;
+  std::map<std::string, std::pair<std::string, std::size_t>> folder_tokens_;  // -> parent, folders_ size
   std::deque<StoredMessage> messages_;
   std::map<std::string, std::size_t> by_immutable_;
   std::map<std::string, std::string> rest_to_immutable_;  // current REST ids only

@@ -200,7 +200,11 @@ nlohmann::json message_json(const MessageView& m, const std::vector<std::string>
   put("flag", {{"flagStatus", "notFlagged"}});
   if (wanted("internetMessageHeaders")) {
     nlohmann::json headers = nlohmann::json::array();
-    for (const auto& [name, value] : c.headers) headers.push_back({{"name", name}, {"value", value}});
+    for (const auto& [name, value] : c.headers) {
+      const std::string l = lower(name);
+      if (!c.from_internet && (l == "in-reply-to" || l == "references")) continue;
+      headers.push_back({{"name", name}, {"value", value}});
+    }
     j["internetMessageHeaders"] = std::move(headers);
   }
   return j;

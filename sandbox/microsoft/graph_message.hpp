@@ -30,6 +30,9 @@ struct MessageContent {
   std::string preview;  // first 255 characters of the text body
   bool has_attachments = false;
   std::vector<std::pair<std::string, std::string>> headers;  // every header, unfolded
+  // False for mail the mailbox's owner composed (Sent Items): internetMessageHeaders then lacks
+  // In-Reply-To and References (they are transport headers of received mail; sandbox/README.md).
+  bool from_internet = true;
 };
 
 // Never fails on odd content (Exchange accepts anything); kInvalidArgument only for an empty raw.

@@ -169,6 +169,123 @@ TEST_F(GraphTest, IdsChangeOnMoveUnlessImmutable) {
   EXPECT_EQ(graph("/v1.0/me/messages/" + immutable + "?$select=nonsense", token_).status, 400);
 }
 
+TEST_F(GraphTest, FoldersListChildFoldersAndWellKnownNames) {
+  const std::string me = std::string("/control/accounts/") + kAnn;
+  const json parent = control(me + "/folders", {{"name", "Hiring"}});
+  const json child = control(me + "/folders", {{"name", "Backend"}, {"parent", "Hiring"}});
+  control(me + "/folders", {{"name", "hiring"}}, 400);  // siblings' names are unique
+  control(me + "/folders", {{"name", "Hidden"}, {"hidden", true}});
+  json top = body(graph("/v1.0/me/mailFolders?$top=100", token_));
+  std::vector<std::string> names;
+  for (const json& f : top["value"]) names.push_back(f["displayName"]);
+  EXPECT_EQ(names, (std::vector<std::string>{"Inbox", "Sent Items", "Deleted Items", "Archive", "Drafts",
+                                             "Junk Email", "Outbox", "Hiring"}));
+  EXPECT_EQ(top["value"][7]["childFolderCount"], 1);
+  EXPECT_EQ(body(graph("/v1.0/me/mailFolders?includeHiddenFolders=true&$top=100", token_))["value"].size(),
+            9U);
+  // Paged by $top with a nextLink.
+  const json page = body(graph("/v1.0/me/mailFolders?$top=5", token_));
+  EXPECT_EQ(page["value"].size(), 5U);
+  EXPECT_EQ(body(graph(page["@odata.nextLink"], token_))["value"].size(), 3U);
+  const json children =
+      body(graph("/v1.0/me/mailFolders/" + std::string(parent["id"]) + "/childFolders", token_));
+  ASSERT_EQ(children["value"].size(), 1U);
+  EXPECT_EQ(children["value"][0]["id"], child["id"]);
+  EXPECT_EQ(children["value"][0]["parentFolderId"], parent["id"]);
+  // A well-known name gives the folder's id; v1.0 has no wellKnownName property.
+  const json junk = body(graph("/v1.0/me/mailFolders('JunkEmail')", token_));
+  EXPECT_EQ(junk["displayName"], "Junk Email");
+  EXPECT_FALSE(junk.contains("wellKnownName"));
+  EXPECT_EQ(body(graph("/v1.0/me/mailFolders/" + std::string(junk["id"]), token_))["id"], junk["id"]);
+  EXPECT_EQ(graph("/v1.0/me/mailFolders/nope", token_).status, 404);
+
+  // The folder delta: every folder of the level first, then the ones created since.
+  const json first = body(graph("/v1.0/me/mailFolders/delta", token_));
+  EXPECT_EQ(first["value"].size(), 9U);
+  const std::string link = first["@odata.deltaLink"];
+  EXPECT_EQ(link.rfind("http://sandbox.test/v1.0/me/mailFolders/delta?$deltatoken=", 0), 0U);
+  EXPECT_TRUE(body(graph(link, token_))["value"].empty());
+  control(me + "/folders", {{"name", "Later"}});
+  control(me + "/folders", {{"name", "Frontend"}, {"parent", "Hiring"}});
+  const json later = body(graph(link, token_));
+  ASSERT_EQ(later["value"].size(), 1U);
+  EXPECT_EQ(later["value"][0]["displayName"], "Later");
+  const json kids =
+      body(graph("/v1.0/me/mailFolders/" + std::string(parent["id"]) + "/childFolders/delta", token_));
+  EXPECT_EQ(kids["value"].size(), 2U);
+  EXPECT_EQ(graph("/v1.0/me/mailFolders/delta?$deltatoken=unknown", token_).status, 410);
+}
+
+TEST_F(GraphTest, InboxRulesFileMailAndMovesGoAnywhere) {
+  const std::string me = std::string("/control/accounts/") + kAnn;
+  const json folder = control(me + "/folders", {{"name", "Candidates"}});
+  control(me + "/rules", {{"folder", "Candidates"}}, 400);  // no condition
+  control(me + "/rules", {{"from", "cand@example.org"}, {"folder", "Candidates"}});
+  control(me + "/rules", {{"subject_contains", "NEWSLETTER"}, {"folder", "archive"}});
+  const json filed = deliver(kAnn, raw_message("Cand@Example.org", kAnn, "Hello", "r1@example.org"));
+  EXPECT_EQ(filed["folder_id"], folder["id"]);
+  const json news = deliver(kAnn, raw_message("n@example.org", kAnn, "The newsletter", "r2@example.org"));
+  EXPECT_EQ(news["folder"], "archive");
+  const json plain = deliver(kAnn, raw_message("x@example.org", kAnn, "Other", "r3@example.org"));
+  EXPECT_EQ(plain["folder"], "inbox");
+  // Rules apply to incoming mail only.
+  EXPECT_EQ(deliver(kAnn, raw_message(kAnn, "cand@example.org", "Out", "r4@example.org"), "sent")["folder"],
+            "sentitems");
+
+  // The custom folder's delta has the filed message; the inbox's does not.
+  std::string link;
+  const auto in_folder = round("/v1.0/me/mailFolders/" + std::string(folder["id"]) + "/messages/delta", link,
+                               {{"Prefer", kImmutable}});
+  ASSERT_EQ(in_folder.size(), 1U);
+  EXPECT_EQ(in_folder[0]["id"], filed["immutable_id"]);
+  std::string inbox_link;
+  EXPECT_EQ(round("/v1.0/me/mailFolders('inbox')/messages/delta", inbox_link).size(), 1U);
+
+  // Moves take a folder id or display name; the immutable id stays, each folder's delta tells.
+  const json moved =
+      control(me + "/messages/" + std::string(plain["immutable_id"]) + "/move", {{"folder", folder["id"]}});
+  EXPECT_EQ(moved["immutable_id"], plain["immutable_id"]);
+  control(me + "/messages/" + std::string(plain["immutable_id"]) + "/move", {{"folder", "No such"}}, 400);
+  std::string next;
+  const auto arrived = round(link, next, {{"Prefer", kImmutable}});
+  ASSERT_EQ(arrived.size(), 1U);
+  EXPECT_EQ(arrived[0]["id"], plain["immutable_id"]);
+  const auto left = round(inbox_link, next, {{"Prefer", kImmutable}});
+  ASSERT_EQ(left.size(), 1U);
+  EXPECT_EQ(left[0]["@removed"]["reason"], "changed");
+  // Delivery straight into any folder, by name.
+  EXPECT_EQ(
+      deliver(kAnn, raw_message("j@example.org", kAnn, "Spam", "r5@example.org"), "junkemail")["folder"],
+      "junkemail");
+  control(me + "/messages", {{"folder", "nowhere"}, {"raw", raw_message("a@b.c", kAnn, "x", "r6@b.c")}}, 400);
+}
+
+TEST_F(GraphTest, SentItemsCopiesHaveNoReferencesInTheirInternetHeaders) {
+  deliver(kAnn, raw_message("cand@example.org", kAnn, "Role", "in@example.org"));
+  const json reply = deliver(kAnn,
+                             raw_message(kAnn, "cand@example.org", "RE: Role", "out@contoso.example",
+                                         "In-Reply-To: <in@example.org>\r\nReferences: <in@example.org>\r\n"),
+                             "sent");
+  const json received = deliver(kAnn, raw_message("cand@example.org", kAnn, "RE: RE: Role", "in2@example.org",
+                                                  "In-Reply-To: <out@contoso.example>\r\n"));
+  const auto names = [&](const json& d) {
+    const json m = body(
+        graph("/v1.0/me/messages/" + std::string(d["id"]) + "?$select=internetMessageHeaders,conversationId",
+              token_));
+    std::vector<std::string> out;
+    for (const json& h : m["internetMessageHeaders"]) out.push_back(h["name"]);
+    return out;
+  };
+  EXPECT_EQ(names(reply), (std::vector<std::string>{"From", "To", "Subject", "Message-ID", "Date"}));
+  EXPECT_EQ(names(received),
+            (std::vector<std::string>{"From", "To", "Subject", "Message-ID", "Date", "In-Reply-To"}));
+  // The conversation still follows the references, and the MIME keeps them.
+  EXPECT_EQ(reply["thread_id"], received["thread_id"]);
+  EXPECT_NE(
+      graph("/v1.0/me/messages/" + std::string(reply["id"]) + "/$value", token_).body.find("In-Reply-To:"),
+      std::string::npos);
+}
+
 TEST_F(GraphTest, SearchPagesWithSkipToken) {
   for (int i = 0; i < 5; ++i)
     deliver(kAnn,

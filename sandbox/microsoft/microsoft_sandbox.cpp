@@ -11,6 +11,10 @@ constexpr std::int64_t kBudgetWindowMs = 10LL * 60 * 1000;
 const char* const kEndpointNames[] = {"me",
                                       "delta.inbox",
                                       "delta.sentitems",
+                                      "folders.list",
+                                      "folders.get",
+                                      "folders.children",
+                                      "folders.delta",
                                       "messages.get",
                                       "messages.value",
                                       "messages.search",
@@ -37,9 +41,8 @@ net::Response unknown_account(const std::string& address) {
 std::string read_delivery(const nlohmann::json& j, std::int64_t now_ms, std::string& folder,
                           MessageContent& out) {
   if (!j.is_object() || !j.contains("raw") || !j["raw"].is_string()) return "raw (RFC 5322 text) is required";
-  folder = j.contains("folder") && j["folder"].is_string() ? lower(j["folder"].get<std::string>()) : "inbox";
-  if (folder == "sent") folder = "sentitems";
-  if (folder != "inbox" && folder != "sentitems") return "folder must be inbox or sent (sentitems)";
+  folder = j.contains("folder") && j["folder"].is_string() ? j["folder"].get<std::string>() : "inbox";
+  if (lower(folder) == "sent") folder = "sentitems";
   std::int64_t date = now_ms;
   if (j.contains("internal_date_ms")) {
     if (!j["internal_date_ms"].is_number_integer()) return "internal_date_ms must be an integer";
@@ -48,6 +51,9 @@ std::string read_delivery(const nlohmann::json& j, std::int64_t now_ms, std::str
   auto prepared = prepare_content(j["raw"].get<std::string>(), date);
   if (!prepared.ok()) return prepared.error().detail;
   out = std::move(prepared).value();
+  // Mail written in this mailbox (Sent Items, Drafts, Outbox) never crossed the internet.
+  const std::string l = lower(folder);
+  out.from_internet = l != "sentitems" && l != "drafts" && l != "outbox";
   return {};
 }
 
@@ -168,12 +174,16 @@ net::Response MicrosoftSandbox::deliver(const std::string& address, const nlohma
     const std::lock_guard lock(mu_);
     const auto it = accounts_.find(address);
     if (it == accounts_.end()) return unknown_account(address);
-    stored = &it->second.mailbox->deliver(std::move(content), folder);
+    const auto key = it->second.mailbox->find_folder(folder);
+    if (!key) return control_error(400, "unknown folder: " + folder);
+    stored = &it->second.mailbox->deliver(std::move(content), *key);
+    folder = stored->folder;  // an inbox rule may have filed it elsewhere
     out = {{"id", stored->rest_id},
            {"immutable_id", stored->immutable_id},
            {"thread_id", stored->conversation_id},
            {"internet_message_id", stored->content.internet_message_id},
-           {"folder", folder}};
+           {"folder", folder},
+           {"folder_id", it->second.mailbox->folder_id(folder)}};
   }
   notify_changes(address, {{"created", stored}}, folder, "");
   return control_ok(out);
@@ -198,7 +208,14 @@ net::Response MicrosoftSandbox::deliver_bulk(const std::string& address, const n
     const auto it = accounts_.find(address);
     if (it == accounts_.end()) return unknown_account(address);
     for (std::size_t i = 0; i < n; ++i) {
-      stored.push_back(&it->second.mailbox->deliver(std::move(contents[i]), folders[i]));
+      const auto key = it->second.mailbox->find_folder(folders[i]);
+      if (!key)
+        return control_error(400, "messages[" + std::to_string(i) + "]: unknown folder " + folders[i]);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      stored.push_back(
+          &it->second.mailbox->deliver(std::move(contents[i]), *it->second.mailbox->find_folder(folders[i])));
+      folders[i] = stored.back()->folder;
       ids.push_back(stored.back()->rest_id);
     }
   }
@@ -282,6 +299,7 @@ std::optional<net::Response> MicrosoftSandbox::account_action(const std::string&
     return control_ok({{"account", address}, {"refresh_expired", true}});
   }
   if (action == "lifecycle") return lifecycle(address, body);
+  if (action == "folders" || action == "rules") return folder_action(address, action, body);
   if (action == "expire-delta") {
     const std::string folder =
         body.contains("folder") && body["folder"].is_string() ? lower(body["folder"].get<std::string>()) : "";
@@ -298,8 +316,8 @@ std::optional<net::Response> MicrosoftSandbox::account_action(const std::string&
   const std::string verb = action.substr(slash + 1);
   if (slash <= 9 || (verb != "move" && verb != "delete")) return std::nullopt;
   std::string to =
-      body.contains("folder") && body["folder"].is_string() ? lower(body["folder"].get<std::string>()) : "";
-  if (to == "sent") to = "sentitems";
+      body.contains("folder") && body["folder"].is_string() ? body["folder"].get<std::string>() : "";
+  if (lower(to) == "sent") to = "sentitems";
   const StoredMessage* moved = nullptr;
   std::string from;
   {
@@ -314,15 +332,44 @@ std::optional<net::Response> MicrosoftSandbox::account_action(const std::string&
       mailbox.remove(id);
       return control_ok({{"account", address}, {"deleted", id}});
     }
-    const auto folder = mailbox.resolve_folder(to);
+    const auto folder = mailbox.find_folder(to);
     if (!folder)
-      return control_error(
-          400, "folder must be a well-known folder (inbox, sentitems, deleteditems, archive, ...)");
+      return control_error(400,
+                           "folder must be a well-known name (inbox, sentitems, deleteditems, archive, "
+                           "...), a folder id or a folder's display name");
     moved = mailbox.move(id, *folder);
     to = *folder;
   }
   if (from != to) notify_changes(address, {{"moved", moved}}, to, from);
   return control_ok({{"id", moved->rest_id}, {"immutable_id", moved->immutable_id}, {"folder", to}});
+}
+
+net::Response MicrosoftSandbox::folder_action(const std::string& address, const std::string& action,
+                                              const nlohmann::json& body) {
+  const auto text = [&](const char* key) {
+    return body.contains(key) && body[key].is_string() ? body[key].get<std::string>() : std::string();
+  };
+  const std::lock_guard lock(mu_);
+  const auto it = accounts_.find(address);
+  if (it == accounts_.end()) return unknown_account(address);
+  GraphMailbox& mailbox = *it->second.mailbox;
+  std::string parent;
+  if (!text("parent").empty()) {
+    const auto key = mailbox.find_folder(text("parent"));
+    if (!key) return control_error(400, "unknown parent folder: " + text("parent"));
+    parent = *key;
+  }
+  if (action == "folders") {
+    const bool hidden = body.contains("hidden") && body["hidden"].is_boolean() && body["hidden"].get<bool>();
+    auto created = mailbox.create_folder(text("name"), parent, hidden);
+    if (!created.ok()) return control_error(400, created.error().detail);
+    return control_ok({{"id", created->id}, {"name", created->display_name}, {"parent", parent}});
+  }
+  const auto folder = mailbox.find_folder(text("folder"));
+  if (!folder) return control_error(400, "folder (well-known name, id or display name) is required");
+  if (auto st = mailbox.add_rule(InboxRule{text("from"), text("subject_contains"), *folder}); !st.ok())
+    return control_error(400, st.error().detail);
+  return control_ok({{"account", address}, {"folder", *folder}, {"folder_id", mailbox.folder_id(*folder)}});
 }
 
 void MicrosoftSandbox::count(const std::string& account, const std::string& endpoint) {

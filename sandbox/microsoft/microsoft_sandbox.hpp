@@ -1,6 +1,6 @@
 // The Microsoft side of hiresync-sandbox: Entra OAuth (entra.hpp), Microsoft Graph v1.0 mail and
-// subscriptions (graph_api.cpp, graph_subscriptions.cpp), change notifications (notifier.hpp), and
-// the Microsoft part of the control API.
+// subscriptions (graph_api.cpp, graph_folders.cpp, graph_subscriptions.cpp), change notifications
+// (notifier.hpp), and the Microsoft part of the control API.
 //
 // Each Graph request goes through, in order: stats count, Bearer check (401
 // InvalidAuthenticationToken), user check (users/{id|upn} must be the caller), injected faults,
@@ -99,6 +99,12 @@ class MicrosoftSandbox final : public ProviderSandbox {
   net::Response delta(const net::Request& req, const Caller& c, const std::string& folder);
   net::Response get_message(const net::Request& req, const Caller& c, const std::string& id, bool value);
   net::Response list_messages(const net::Request& req, const Caller& c);
+  // graph_folders.cpp: folders.list, folders.get, folders.children, folders.delta (mu_ held by
+  // folders() around folder_delta()).
+  net::Response folders(const net::Request& req, const Caller& c, const std::string& method,
+                        const std::string& folder);
+  net::Response folder_delta(const net::Request& req, const Caller& c, GraphMailbox& mailbox,
+                             const std::string& folder);
   // graph_subscriptions.cpp
   net::Response create_subscription(const net::Request& req, const Caller& c);
   net::Response renew_subscription(const net::Request& req, const Caller& c, const std::string& id);
@@ -111,6 +117,9 @@ class MicrosoftSandbox final : public ProviderSandbox {
                       const std::vector<std::pair<std::string, const StoredMessage*>>& changes,
                       const std::string& folder, const std::string& old_folder);
   net::Response lifecycle(const std::string& address, const nlohmann::json& body);
+  // POST folders {"name","parent"?,"hidden"?} and rules {"from"?,"subject_contains"?,"folder"}.
+  net::Response folder_action(const std::string& address, const std::string& action,
+                              const nlohmann::json& body);
 
   std::optional<AccountSettings> settings_of(const std::string& address);
   std::optional<ApiFault> take_fault(const std::string& account, const std::string& path);

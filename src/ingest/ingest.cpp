@@ -127,7 +127,8 @@ model::Result<IngestResult> Ingestor::store_matched(const IncomingMessage& messa
   }
   auto id = store_.insert_message(m);
   if (!id) return id.error();
-  const auto keys = thread_keys(m.content.headers, message.provider_thread_id, message.provider_message_id);
+  const ThreadKeys keys = thread_keys(m.content.headers, message.provider_thread_id,
+                                      message.provider_thread_is_hint, message.provider_message_id);
   for (model::Id member : assessed.matched_members) {
     auto thread = resolve_thread(store_, scope_.owner_user_id, member, scope_.contract_id, keys,
                                  m.content.headers.subject, m.content.headers.date);

@@ -45,6 +45,8 @@ class MessageSource {
 struct IncomingMessage {
   std::string provider_message_id;  // the idempotency key within the mailbox
   std::string provider_thread_id;   // empty when the provider has none
+  // The provider thread id only hints at a conversation (Graph's conversationId): threading.hpp.
+  bool provider_thread_is_hint = false;
   model::MessageHeaders headers;
 };
 

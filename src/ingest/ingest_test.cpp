@@ -78,12 +78,14 @@ class IngestTest : public ::testing::Test {
     return m.id;
   }
 
-  IngestResult run(const std::string& raw, const std::string& provider_thread = "") {
+  // `hint`: the provider thread id is a conversation hint (Graph's conversationId).
+  IngestResult run(const std::string& raw, const std::string& provider_thread = "", bool hint = false) {
     auto headers = mime::parse_headers(raw);
     EXPECT_TRUE(headers.ok());
     IncomingMessage in;
     in.provider_message_id = "mid:" + headers->message_id;
     in.provider_thread_id = provider_thread;
+    in.provider_thread_is_hint = hint;
     in.headers = *headers;
     CountingSource source(raw);
     auto r = ingestor_->ingest(in, source);
@@ -208,8 +210,8 @@ TEST_F(IngestTest, SelfReferencesAndLoopsAreHarmless) {
   EXPECT_EQ(thread_of(ann_, "loopA@x"), thread_of(ann_, "loopB@x"));
   EXPECT_EQ(store_->threads_of(owner_, ann_)->size(), 1U);
   const auto keys = thread_keys(
-      *mime::parse_headers(mail("a@x.org", "b@x.org", "self@x", "References: <self@x>\n")), "", "p");
-  EXPECT_EQ(keys, std::vector<std::string>{"m:self@x"});
+      *mime::parse_headers(mail("a@x.org", "b@x.org", "self@x", "References: <self@x>\n")), "", false, "p");
+  EXPECT_EQ(keys.keys, std::vector<std::string>{"m:self@x"});
 }
 
 TEST_F(IngestTest, AProviderThreadIdWinsOverHeaders) {
@@ -218,6 +220,47 @@ TEST_F(IngestTest, AProviderThreadIdWinsOverHeaders) {
   run(mail("ann@example.org", "rita@acme.com", "p3@x", "In-Reply-To: <p1@x>\n"), "T-2");
   EXPECT_EQ(thread_of(ann_, "p1@x"), thread_of(ann_, "p2@x"));
   EXPECT_NE(thread_of(ann_, "p1@x"), thread_of(ann_, "p3@x"));
+}
+
+TEST(BaseSubject, StripsReplyAndForwardPrefixes) {
+  EXPECT_EQ(base_subject("Backend role"), "backend role");
+  EXPECT_EQ(base_subject("RE: Backend role"), "backend role");
+  EXPECT_EQ(base_subject("Re: FW:  Fwd:Backend   role "), "backend role");
+  EXPECT_EQ(base_subject("AW: WG: SV: Antw: Re[2]: Backend role"), "backend role");
+  EXPECT_EQ(base_subject("Regarding: Backend role"), "regarding: backend role");
+  EXPECT_EQ(base_subject("Re:"), "");
+}
+
+// Outlook's Sent Items copy of a reply: a Message-ID, no In-Reply-To/References; Graph's
+// conversationId ("C-1") is the hint that ties it to the candidate's mail.
+TEST_F(IngestTest, AReplyWithoutReferencesJoinsItsConversationWhenTheSubjectAgrees) {
+  run(mail("ann@example.org", "rita@acme.com", "ask@x", "", "Backend role"), "C-1", true);
+  run(mail("rita@acme.com", "ann@example.org", "answer@x", "", "RE: Backend role"), "C-1", true);
+  EXPECT_EQ(thread_of(ann_, "ask@x"), thread_of(ann_, "answer@x"));
+  // Same conversationId, another subject: Exchange's grouping is not trusted alone.
+  run(mail("ann@example.org", "rita@acme.com", "other@x", "", "Frontend role"), "C-1", true);
+  EXPECT_NE(thread_of(ann_, "other@x"), thread_of(ann_, "ask@x"));
+  EXPECT_EQ(store_->threads_of(owner_, ann_)->size(), 2U);
+}
+
+TEST_F(IngestTest, TheConversationHintWorksWhicheverArrivesFirst) {
+  // A backfill reads newest first: the reply before the mail it answers.
+  run(mail("rita@acme.com", "ann@example.org", "answer@x", "", "RE: Backend role"), "C-1", true);
+  run(mail("ann@example.org", "rita@acme.com", "ask@x", "", "Backend role"), "C-1", true);
+  EXPECT_EQ(thread_of(ann_, "ask@x"), thread_of(ann_, "answer@x"));
+  EXPECT_EQ(store_->threads_of(owner_, ann_)->size(), 1U);
+}
+
+TEST_F(IngestTest, AMessageWithReferencesThreadsByThemNotByItsConversation) {
+  run(mail("ann@example.org", "rita@acme.com", "r1@x", "", "Backend role"), "C-1", true);
+  run(mail("ann@example.org", "rita@acme.com", "r2@x", "", "Lunch"), "C-2", true);
+  // Exchange put this reply to r2 into C-1 (same subject as r1): the references win.
+  run(mail("rita@acme.com", "ann@example.org", "r3@x", "In-Reply-To: <r2@x>\n", "Backend role"), "C-1", true);
+  EXPECT_EQ(thread_of(ann_, "r3@x"), thread_of(ann_, "r2@x"));
+  EXPECT_NE(thread_of(ann_, "r3@x"), thread_of(ann_, "r1@x"));
+  // A hint is recorded either way: a later headerless reply in C-2 finds r2's thread.
+  run(mail("rita@acme.com", "ann@example.org", "r4@x", "", "Re: Lunch"), "C-2", true);
+  EXPECT_EQ(thread_of(ann_, "r4@x"), thread_of(ann_, "r2@x"));
 }
 
 TEST_F(IngestTest, AnErasedMessageIsSkippedAsErased) {

@@ -123,9 +123,9 @@ class MailClient {
   // engine can budget before calling.
   enum class Call { kProfile, kList, kHistory, kGetMetadata, kGetRaw, kWatch, kStop };
   virtual int cost(Call call) const = 0;
-  // Whether the provider's thread id is only a fallback: true when it groups by something looser
-  // than the RFC references (Graph's conversationId), so messages with Message-ID/References
-  // thread by those. Gmail's threadId follows the references: used as is (the default).
+  // Whether the provider's thread id is only a hint: true when it groups by something looser than
+  // the RFC references (Graph's conversationId); ingest/threading.hpp says when it is used. Gmail's
+  // threadId follows the references: used as is (the default).
   virtual bool thread_id_is_fallback() const { return false; }
 
   virtual model::Result<MailboxProfile> profile(const std::string& access_token) = 0;

@@ -384,12 +384,8 @@ Status MailboxRun::handle_page(const std::vector<providers::MessageRef>& refs,
       continue;
     }
     p.incoming.headers = std::move(*headers);
-    if (ctx_.mail.thread_id_is_fallback()) {
-      const auto& h = p.incoming.headers;
-      if (!h.message_id.empty() || !h.in_reply_to.empty() || !h.references.empty()) {
-        p.incoming.provider_thread_id.clear();
-      }
-    }
+    // Graph's conversationId only hints at a thread: the references come first (threading.hpp).
+    p.incoming.provider_thread_is_hint = ctx_.mail.thread_id_is_fallback();
     p.assessed = ingestor_.assess(p.incoming.headers);
     if (p.assessed.reason == model::Reason::kMatched) {
       auto stored = ctx_.store.find_message(ctx_.mailbox.id, ref.id);

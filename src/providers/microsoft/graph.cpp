@@ -13,14 +13,15 @@ namespace {
 
 using internal::DeltaCursor;
 using internal::DeltaPageToken;
-using internal::kInbox;
-using internal::kSentItems;
 using model::ErrorCode;
 using nlohmann::json;
 
 constexpr std::chrono::milliseconds kTimeout{30000};
-constexpr int kMaxTop = 1000;       // $top ceiling of a message list
-constexpr int kMaxNowPages = 1000;  // bound on the pages profile() follows to reach a deltaLink
+constexpr int kMaxTop = 1000;      // $top ceiling of a message list
+constexpr int kMaxFolders = 5000;  // bound on the folders one round discovers
+constexpr int kFolderTop = 100;    // $top of a folder list page
+// The one subscription watch() keeps: every message of the mailbox (a key of the watch state).
+constexpr const char* kAllMessages = "messages";
 constexpr const char* kImmutableIds = "IdType=\"ImmutableId\"";
 constexpr const char* kMetadataSelect =
     "from,sender,replyTo,toRecipients,ccRecipients,bccRecipients,subject,internetMessageId,conversationId,"
@@ -46,6 +47,7 @@ std::string with_query(const std::string& url, const Params& params) {
 }
 
 std::string resource_for(std::string_view folder) {
+  if (folder == kAllMessages) return "me/messages";
   return "me/mailFolders('" + std::string(folder) + "')/messages";
 }
 
@@ -72,10 +74,9 @@ class GraphClient final : public MailClient {
   int cost(Call call) const override {
     switch (call) {
       case Call::kProfile:
-        return 3;  // /me and at least one delta page per folder
+        return 5;  // /me and the ids of the four untracked well-known folders
       case Call::kWatch:
       case Call::kStop:
-        return 2;  // one subscription per folder
       case Call::kList:
       case Call::kHistory:
       case Call::kGetMetadata:
@@ -92,13 +93,11 @@ class GraphClient final : public MailClient {
     out.address = json_string(*me, "mail");
     if (out.address.empty()) out.address = json_string(*me, "userPrincipalName");
     if (out.address.empty()) return malformed("profile", "/me without mail or userPrincipalName");
-    const std::string now = internal::iso_time(clock_s_());
+    // "From now": every folder's first delta round starts at this time (changes()). Learning the
+    // untracked folders' ids is also the first mail call: a mailbox Graph cannot serve fails here.
     DeltaCursor cursor;
-    for (std::string_view folder : {kInbox, kSentItems}) {
-      auto link = delta_link_from(access_token, folder, now);
-      if (!link) return link.error();
-      (folder == kInbox ? cursor.inbox : cursor.sentitems) = std::move(*link);
-    }
+    cursor.since = internal::iso_time(clock_s_());
+    if (auto st = resolve_untracked(access_token, cursor); !st) return st.error();
     out.cursor = internal::serialize_cursor(cursor);
     return out;
   }
@@ -155,44 +154,54 @@ class GraphClient final : public MailClient {
   model::Result<ChangePage> changes(const std::string& access_token, const std::string& cursor,
                                     const std::string& page_token) override {
     auto stored = internal::parse_cursor(cursor);
-    if (!stored) return invalid_cursor("stored cursor is not a pair of delta links");
-    DeltaPageToken at{std::string(kInbox), stored->inbox, {}};
-    if (!page_token.empty()) {
-      auto parsed = internal::parse_page_token(page_token);
-      if (!parsed || (parsed->folder == kSentItems && parsed->reached.inbox.empty())) {
-        return invalid_cursor("page token is unreadable");
-      }
-      at = std::move(*parsed);
-    }
-    if (!on_base(at.next)) return invalid_cursor("delta link is not a Graph link");
-
-    auto body = send_json(make_request(access_token, "GET", at.next, true), "delta");
-    if (!body) return body.error();
-    auto value = body->find("value");
-    if (value == body->end() || !value->is_array()) return malformed("delta", "page without value array");
+    if (!stored) return invalid_cursor("stored cursor is unreadable");
     ChangePage page;
-    std::unordered_set<std::string> seen;
-    for (const auto& item : *value) {
-      // "@removed": deleted or moved out of the folder. Everything else is new, moved in, or an
-      // update of a message the engine may already hold (it is idempotent on ids).
-      if (!item.is_object() || item.contains("@removed")) continue;
-      MessageRef ref{json_string(item, "id"), json_string(item, "conversationId")};
-      if (!ref.id.empty() && seen.insert(ref.id).second) page.added.push_back(std::move(ref));
-    }
     page.cursor = cursor;  // until the last page: storing the old cursor only replays
-    const std::string next_link = json_string(*body, "@odata.nextLink");
-    const std::string delta_link = json_string(*body, "@odata.deltaLink");
-    if (!next_link.empty()) {
-      at.next = next_link;
-      page.next_page_token = internal::serialize_page_token(at);
-    } else if (!delta_link.empty()) {
-      if (at.folder == kInbox) {
-        at.reached.inbox = delta_link;
-        page.next_page_token = internal::serialize_page_token(
-            DeltaPageToken{std::string(kSentItems), stored->sentitems, at.reached});
+    if (page_token.empty()) {
+      // A round starts by finding the folders: new ones are tracked from this round on.
+      auto round = start_round(access_token, std::move(*stored));
+      if (!round) return round.error();
+      if (round->order.empty()) {
+        page.cursor = internal::serialize_cursor(round->reached);
       } else {
-        at.reached.sentitems = delta_link;
-        page.cursor = internal::serialize_cursor(at.reached);
+        page.next_page_token = internal::serialize_page_token(*round);
+      }
+      return page;
+    }
+    auto at = internal::parse_page_token(page_token);
+    if (!at) return invalid_cursor("page token is unreadable");
+    if (!on_base(at->next)) return invalid_cursor("delta link is not a Graph link");
+
+    auto body = send_json(make_request(access_token, "GET", at->next, true), "delta");
+    // 404: the folder was deleted since the round listed it; it drops out of the cursor.
+    const bool gone = !body && body.error().code == ErrorCode::kNotFound;
+    if (!body && !gone) return body.error();
+    std::string next_link, delta_link;
+    if (!gone) {
+      auto value = body->find("value");
+      if (value == body->end() || !value->is_array()) return malformed("delta", "page without value array");
+      std::unordered_set<std::string> seen;
+      for (const auto& item : *value) {
+        // "@removed": deleted or moved out of the folder. Everything else is new, moved in, or an
+        // update of a message the engine may already hold (it is idempotent on ids; a message moved
+        // between tracked folders keeps its immutable id, so it is seen once).
+        if (!item.is_object() || item.contains("@removed")) continue;
+        MessageRef ref{json_string(item, "id"), json_string(item, "conversationId")};
+        if (!ref.id.empty() && seen.insert(ref.id).second) page.added.push_back(std::move(ref));
+      }
+      next_link = json_string(*body, "@odata.nextLink");
+      delta_link = json_string(*body, "@odata.deltaLink");
+    }
+    if (!next_link.empty()) {
+      at->next = next_link;
+      page.next_page_token = internal::serialize_page_token(*at);
+    } else if (!delta_link.empty() || gone) {
+      if (!gone) at->reached.folders[at->order[at->at]] = delta_link;
+      if (++at->at < at->order.size()) {
+        at->next = first_page(*at, at->at);
+        page.next_page_token = internal::serialize_page_token(*at);
+      } else {
+        page.cursor = internal::serialize_cursor(at->reached);
       }
     } else {
       return malformed("delta", "page with neither nextLink nor deltaLink");
@@ -231,7 +240,7 @@ class GraphClient final : public MailClient {
     json state = json::object();
     std::vector<std::string> created;
     WatchResult out;
-    for (std::string_view folder : {kInbox, kSentItems}) {
+    for (std::string_view folder : {std::string_view(kAllMessages)}) {
       const std::string key(folder);
       const std::string old_id = json_string(previous, key.c_str());
       model::Result<json> subscription = model::make_error(ErrorCode::kNotFound, "no subscription yet");
@@ -261,6 +270,16 @@ class GraphClient final : public MailClient {
       out.expires_at_ms = out.expires_at_ms == 0 ? expires_ms : std::min(out.expires_at_ms, expires_ms);
       state[key] = std::move(id);
     }
+    // Subscriptions of an earlier state that this one no longer keeps (the first format had one per
+    // folder): deleted, best effort; a leftover expires on its own.
+    if (previous.is_object()) {
+      for (const auto& [key, value] : previous.items()) {
+        if (state.contains(key) || !value.is_string() || value.get<std::string>().empty()) continue;
+        (void)send(http_,
+                   make_request(access_token, "DELETE", subscription_url(value.get<std::string>()), false),
+                   map_error, "subscription");
+      }
+    }
     out.state = state.dump();
     return out;
   }
@@ -270,8 +289,8 @@ class GraphClient final : public MailClient {
     auto parsed = parse_json(state);
     if (!parsed || !parsed->is_object()) return malformed("subscription", "watch state is not a JSON object");
     model::Status result;
-    for (std::string_view folder : {kInbox, kSentItems}) {
-      const std::string id = json_string(*parsed, std::string(folder).c_str());
+    for (const auto& [key, value] : parsed->items()) {  // any format: every subscription id it holds
+      const std::string id = value.is_string() ? value.get<std::string>() : std::string();
       if (id.empty()) continue;
       auto response = send(http_, make_request(access_token, "DELETE", subscription_url(id), false),
                            map_error, "subscription");
@@ -316,21 +335,89 @@ class GraphClient final : public MailClient {
     return std::move(*body);
   }
 
-  // A delta round over `folder` limited to messages received from `now` on, paged to its deltaLink:
-  // the folder's cursor "from now" (B.3: $deltatoken=latest is not reliable for messages).
-  model::Result<std::string> delta_link_from(const std::string& access_token, std::string_view folder,
-                                             const std::string& now) {
-    std::string url = with_query(base_ + "/me/mailFolders/" + std::string(folder) + "/messages/delta",
-                                 {{"$select", "id"}, {"$filter", "receivedDateTime ge " + now}});
-    for (int pages = 0; pages < kMaxNowPages; ++pages) {
-      auto body = send_json(make_request(access_token, "GET", url, true), "delta");
-      if (!body) return body.error();
-      if (auto link = json_string(*body, "@odata.deltaLink"); !link.empty()) return link;
-      url = json_string(*body, "@odata.nextLink");
-      if (url.empty()) return malformed("delta", "page with neither nextLink nor deltaLink");
-      if (!on_base(url)) return malformed("delta", "nextLink is not a Graph link");
+  // The URL of the first page of the round's folder `i`: its link, else a first delta round over the
+  // messages received from `since` on.
+  std::string first_page(const DeltaPageToken& round, std::size_t i) const {
+    if (!round.links[i].empty()) return round.links[i];
+    return with_query(
+        base_ + "/me/mailFolders/" + net::url_encode(round.order[i]) + "/messages/delta",
+        {{"$select", "id,conversationId"}, {"$filter", "receivedDateTime ge " + round.reached.since}});
+  }
+
+  // The id of a well-known folder ("" when the mailbox has none: 404).
+  model::Result<std::string> well_known_id(const std::string& access_token, std::string_view name) {
+    auto body = send_json(
+        make_request(access_token, "GET",
+                     with_query(base_ + "/me/mailFolders/" + std::string(name), {{"$select", "id"}}), false),
+        "folders");
+    if (!body && body.error().code == ErrorCode::kNotFound) return std::string();
+    if (!body) return body.error();
+    return json_string(*body, "id");
+  }
+
+  // Sets cursor.untracked to the ids of the kUntracked folders the mailbox has.
+  model::Status resolve_untracked(const std::string& access_token, DeltaCursor& cursor) {
+    cursor.untracked.clear();
+    for (std::string_view name : internal::kUntracked) {
+      auto id = well_known_id(access_token, name);
+      if (!id) return id.error();
+      if (!id->empty()) cursor.untracked.push_back(std::move(*id));
     }
-    return malformed("delta", "no deltaLink after " + std::to_string(kMaxNowPages) + " pages");
+    return {};
+  }
+
+  // Upgrades `cursor` where needed (ids of the untracked folders, a first-format cursor re-keyed by
+  // folder id, `since`), then lists every mail folder outside the untracked subtrees, breadth first,
+  // with child folders: the round's order, with the links of folders that still exist.
+  model::Result<DeltaPageToken> start_round(const std::string& access_token, DeltaCursor cursor) {
+    if (cursor.since.empty()) cursor.since = internal::iso_time(clock_s_());
+    if (cursor.untracked.empty()) {
+      if (auto st = resolve_untracked(access_token, cursor); !st) return st.error();
+    }
+    if (cursor.legacy) {
+      std::map<std::string, std::string> by_id;
+      for (const auto& [name, link] : cursor.folders) {
+        auto id = well_known_id(access_token, name);
+        if (!id) return id.error();
+        if (!id->empty()) by_id[*id] = link;
+      }
+      cursor.folders = std::move(by_id);
+      cursor.legacy = false;
+    }
+    DeltaPageToken round;
+    std::vector<std::string> parents = {""};  // "" = the top level
+    const std::unordered_set<std::string> untracked(cursor.untracked.begin(), cursor.untracked.end());
+    for (std::size_t p = 0; p < parents.size(); ++p) {
+      std::string url =
+          with_query(base_ + "/me/mailFolders" +
+                         (parents[p].empty() ? "" : "/" + net::url_encode(parents[p]) + "/childFolders"),
+                     {{"$select", "id,childFolderCount"}, {"$top", std::to_string(kFolderTop)}});
+      while (!url.empty()) {
+        auto body = send_json(make_request(access_token, "GET", url, false), "folders");
+        if (!body) return body.error();
+        auto value = body->find("value");
+        if (value == body->end() || !value->is_array())
+          return malformed("folders", "page without value array");
+        for (const auto& folder : *value) {
+          const std::string id = json_string(folder, "id");
+          if (id.empty() || untracked.count(id) != 0) continue;
+          if (std::find(round.order.begin(), round.order.end(), id) != round.order.end()) continue;
+          if (round.order.size() >= kMaxFolders) return malformed("folders", "too many folders");
+          round.order.push_back(id);
+          if (json_int(folder, "childFolderCount").value_or(0) > 0) parents.push_back(id);
+        }
+        url = json_string(*body, "@odata.nextLink");
+        if (!url.empty() && !on_base(url)) return malformed("folders", "nextLink is not a Graph link");
+      }
+    }
+    for (const std::string& id : round.order) {
+      auto it = cursor.folders.find(id);
+      round.links.push_back(it == cursor.folders.end() ? std::string() : it->second);
+    }
+    round.reached = std::move(cursor);
+    round.reached.folders.clear();  // links of folders that are gone are dropped
+    if (!round.order.empty()) round.next = first_page(round, 0);
+    return round;
   }
 
   // One page of a message list at `url` (on graph_base): results received before after_s are

@@ -106,25 +106,66 @@ TEST(Time, Rfc5322Dates) {
 }
 
 TEST(CursorFormats, RoundTrip) {
-  const DeltaCursor cursor{"https://g/v1.0/a?$deltatoken=1", "https://g/v1.0/b?$deltatoken=2"};
-  auto back = parse_cursor(serialize_cursor(cursor));
+  DeltaCursor cursor;
+  cursor.since = "2024-06-10T09:39:05Z";
+  cursor.untracked = {"AQMk-junk", "AQMk-deleted"};
+  cursor.folders = {{"AQMk-inbox", "https://g/v1.0/a?$deltatoken=1"},
+                    {"AQMk-custom", "https://g/v1.0/b?$deltatoken=2"}};
+  const std::string text = serialize_cursor(cursor);
+  EXPECT_EQ(nlohmann::json::parse(text)["v"], 2);
+  auto back = parse_cursor(text);
   ASSERT_TRUE(back.has_value());
-  EXPECT_EQ(back->inbox, cursor.inbox);
-  EXPECT_EQ(back->sentitems, cursor.sentitems);
+  EXPECT_EQ(back->since, cursor.since);
+  EXPECT_EQ(back->untracked, cursor.untracked);
+  EXPECT_EQ(back->folders, cursor.folders);
+  EXPECT_FALSE(back->legacy);
+  // Right after profile(): no folder yet.
+  auto fresh = parse_cursor(R"({"v":2,"since":"2024-06-10T09:39:05Z","untracked":[],"folders":{}})");
+  ASSERT_TRUE(fresh.has_value());
+  EXPECT_TRUE(fresh->folders.empty() && fresh->untracked.empty());
   EXPECT_FALSE(parse_cursor("").has_value());
   EXPECT_FALSE(parse_cursor("123").has_value());
-  EXPECT_FALSE(parse_cursor(R"({"inbox":"x","sentitems":""})").has_value());
+  EXPECT_FALSE(parse_cursor(R"({"v":3,"folders":{}})").has_value());
+  EXPECT_FALSE(parse_cursor(R"({"v":2,"folders":{"a":""}})").has_value());
+  EXPECT_FALSE(parse_cursor(R"({"v":2})").has_value());
 
-  const DeltaPageToken token{
-      "sentitems", "https://g/v1.0/b?$skiptoken=3", {"https://g/v1.0/a?$deltatoken=4", ""}};
+  const DeltaPageToken token{{"AQMk-inbox", "AQMk-new"},
+                             {"https://g/v1.0/a?$deltatoken=1", ""},
+                             1,
+                             "https://g/v1.0/b?$skiptoken=3",
+                             cursor};
   auto token_back = parse_page_token(serialize_page_token(token));
   ASSERT_TRUE(token_back.has_value());
-  EXPECT_EQ(token_back->folder, "sentitems");
+  EXPECT_EQ(token_back->order, token.order);
+  EXPECT_EQ(token_back->links, token.links);
+  EXPECT_EQ(token_back->at, 1U);
   EXPECT_EQ(token_back->next, token.next);
-  EXPECT_EQ(token_back->reached.inbox, token.reached.inbox);
-  EXPECT_EQ(token_back->reached.sentitems, "");
-  EXPECT_FALSE(parse_page_token(R"({"folder":"inbox","next":""})").has_value());
-  EXPECT_FALSE(parse_page_token(R"({"folder":"junk","next":"x"})").has_value());
+  EXPECT_EQ(token_back->reached.folders, cursor.folders);
+  EXPECT_FALSE(parse_page_token(R"({"order":["a"],"links":[""],"at":0,"next":""})").has_value());
+  EXPECT_FALSE(
+      parse_page_token(R"({"order":["a"],"links":[""],"at":1,"next":"x","reached":{"v":2,"folders":{}}})")
+          .has_value());
+  EXPECT_FALSE(
+      parse_page_token(R"({"order":["a"],"links":[],"at":0,"next":"x","reached":{"v":2,"folders":{}}})")
+          .has_value());
+  EXPECT_TRUE(
+      parse_page_token(R"({"order":["a"],"links":[""],"at":0,"next":"x","reached":{"v":2,"folders":{}}})")
+          .has_value());
+}
+
+TEST(CursorFormats, TheFirstFormatParsesForAnUpgrade) {
+  // What the connector stored before it tracked every folder: the two links by well-known name.
+  auto old = parse_cursor(
+      R"({"inbox":"https://g/v1.0/a?$deltatoken=1","sentitems":"https://g/v1.0/b?$deltatoken=2"})");
+  ASSERT_TRUE(old.has_value());
+  EXPECT_TRUE(old->legacy);
+  EXPECT_EQ(old->since, "");
+  EXPECT_TRUE(old->untracked.empty());
+  EXPECT_EQ(old->folders,
+            (std::map<std::string, std::string>{{"inbox", "https://g/v1.0/a?$deltatoken=1"},
+                                                {"sentitems", "https://g/v1.0/b?$deltatoken=2"}}));
+  EXPECT_FALSE(parse_cursor(R"({"inbox":"x","sentitems":""})").has_value());
+  EXPECT_FALSE(parse_cursor(R"({"inbox":"x"})").has_value());
 }
 
 }  // namespace

@@ -5,9 +5,11 @@
 // Ids and cursors:
 //  - Message ids are immutable ids: every Graph request sends `Prefer: IdType="ImmutableId"`, so an
 //    id survives a move between folders (B.2). MessageRef::thread_id is Graph's conversationId.
-//  - The sync cursor is composite: JSON {"inbox":"<deltaLink>","sentitems":"<deltaLink>"}, the two
-//    per-folder delta links (B.3), stored whole and replayed verbatim.
-//  - The watch state is JSON {"inbox":"<subscription id>","sentitems":"<subscription id>"} (B.4).
+//  - The sync cursor is composite: JSON {"v":2,"since","untracked","folders":{id:deltaLink}}, a delta
+//    link per tracked mail folder (B.3; every folder but Junk Email, Deleted Items, Drafts, Outbox and
+//    their child folders), each replayed verbatim (microsoft_internal.hpp, docs/sync.md). The first
+//    format, {"inbox":"<deltaLink>","sentitems":"<deltaLink>"}, is still read and upgraded.
+//  - The watch state is JSON {"messages":"<subscription id>"}: one subscription on me/messages (B.4).
 // Links that Graph hands back (deltaLink, nextLink) are followed only when they point at
 // config.graph_base: the bearer token is never sent anywhere else.
 #pragma once
@@ -46,7 +48,7 @@ struct MicrosoftConfig {
 };
 
 // Graph's Outlook limits per app per mailbox (B.5): 10,000 requests in 10 minutes, at most 4 at
-// once. MailClient::cost() is 1 for every call, so `units` are requests. For the engine's
+// once. MailClient::cost() counts the requests a call makes, so `units` are requests. For the engine's
 // ProviderClients::budget_units / budget_window_ms and its per-mailbox concurrency.
 struct RequestBudget {
   std::int64_t units;
@@ -67,15 +69,22 @@ inline constexpr RequestBudget kMailboxBudget{10000, 600000, 4};
 std::unique_ptr<OAuthClient> make_oauth_client(MicrosoftConfig config, net::HttpClient& http,
                                                std::function<std::int64_t()> clock_s = {});
 
-// The Graph mail client (B.2-B.5). Every call costs 1 (see kMailboxBudget).
-//  - profile(): GET /v1.0/me (address = mail, else userPrincipalName) and a cursor "from now":
-//    a delta round per folder filtered to receivedDateTime >= now, paged to its deltaLink.
-//  - changes(): follows the inbox deltaLink, then the sentitems one, one Graph page per call.
-//    `page_token` is ours (JSON: the folder, its nextLink, the deltaLinks reached so far). `added`
-//    holds the items without "@removed" (new, moved in, or updated: an update of a known message
-//    comes back too), de-duplicated within the page. Pages before the last carry the old cursor;
-//    the last page carries the new composite cursor. kCursorInvalid for a 410 (or
-//    syncStateNotFound / resyncRequired), an unreadable cursor or a link off graph_base.
+// The Graph mail client (B.2-B.5). cost() counts requests (see kMailboxBudget).
+//  - profile(): GET /v1.0/me (address = mail, else userPrincipalName), then the ids of the untracked
+//    well-known folders (GET mailFolders/{name}; 404 MailboxNotEnabledForRESTAPI surfaces here), and
+//    a cursor "from now": no folder links yet, `since` = now.
+//  - changes(): a round's first call lists the mail folders (GET mailFolders and childFolders, paged,
+//    skipping the untracked subtrees) and returns no messages; each later call reads one delta page
+//    of one folder, in that order: from its stored deltaLink, or, for a folder new to the cursor,
+//    a first round filtered to receivedDateTime >= since. A first-format cursor is re-keyed by folder
+//    id on the way. `page_token` is ours (JSON: the folders, their stored links, the one being read,
+//    its next URL, the cursor reached so far). `added` holds the items without "@removed" (new,
+//    moved in, or updated: an update of a known message comes back too), de-duplicated within the
+//    page; immutable ids make a message moved between folders the same id. Pages before the last
+//    carry the old cursor; the last page carries the new cursor (folders that are gone dropped;
+//    a folder whose delta answers 404, deleted since the listing, too).
+//    kCursorInvalid for a 410 (or syncStateNotFound / resyncRequired), an unreadable cursor or a
+//    link off graph_base.
 //  - metadata(): the participant, subject, date and id fields, rebuilt as RFC 5322 header lines
 //    (From, Sender, Reply-To, To, Cc, Bcc with names quoted as needed, Subject, Date, Message-ID,
 //    In-Reply-To, References; absent fields give no line); internal_date_ms = receivedDateTime.
@@ -86,14 +95,15 @@ std::unique_ptr<OAuthClient> make_oauth_client(MicrosoftConfig config, net::Http
 //    next_page_token (search_plan.hpp; a plain Graph link, the older token, is still followed;
 //    an unreadable plan is kMalformedInput); otherwise $filter=receivedDateTime ge <after> and
 //    next_page_token is Graph's @odata.nextLink. Links off graph_base are kInvalidArgument.
-//  - watch(): one "created" subscription per folder (inbox, sentitems) to
-//    request.notification_url (lifecycle notifications to the same URL), clientState =
-//    request.client_state. Ids in request.state are renewed by PATCH; a renewal answered 404 is
-//    created anew. A create or renewal refused (400, subscription_failed: e.g. ExtensionError for
-//    an expiry past Graph's maximum) is retried once at the documented 4,230 minutes when more was
-//    asked. State = JSON of both ids; expires_at_ms = the earlier expiry. When a creation
-//    fails, the subscriptions this call created are deleted (best effort) before returning.
-//  - stop(): DELETE each subscription of `state`; 404 counts as deleted. Idempotent.
+//  - watch(): one "created" subscription on me/messages (mail in any folder wakes the mailbox; one
+//    subscription of the 1,000 a mailbox allows across apps) to request.notification_url (lifecycle
+//    notifications to the same URL), clientState = request.client_state. The id in request.state
+//    is renewed by PATCH; a renewal answered 404 is created anew. A create or renewal refused (400,
+//    subscription_failed: e.g. ExtensionError for an expiry past Graph's maximum) is retried once
+//    at the documented 4,230 minutes when more was asked. Subscriptions of the first
+//    format's state (one per folder) are deleted, best effort. State = JSON of the id; expires_at_ms
+//    = its expiry.
+//  - stop(): DELETE each subscription id of `state` (either format); 404 counts as deleted. Idempotent.
 std::unique_ptr<MailClient> make_mail_client(MicrosoftConfig config, net::HttpClient& http,
                                              std::function<std::int64_t()> clock_s = {});
 

@@ -3,7 +3,9 @@
 // provider-neutral helpers (JSON reading, Retry-After, send) are in providers/common/common.hpp.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -54,33 +56,43 @@ std::string format_mailbox(std::string_view name, std::string_view address);
 // internetMessageHeaders, when present). Missing or empty fields give no line. Pure; never throws.
 std::string rebuild_headers(const nlohmann::json& message);
 
-// --- Cursor and page token (B.3) -------------------------------------------------------------------
+// --- Cursor and page token (B.3, docs/sync.md "Microsoft 365") ------------------------------------
 
-// The two folders the connector follows, by Graph's well-known names.
-inline constexpr std::string_view kInbox = "inbox";
-inline constexpr std::string_view kSentItems = "sentitems";
+// Well-known folders whose mail is never synced (nor that of their child folders): junk, deleted,
+// unsent. Every other mail folder is tracked.
+inline constexpr std::array<std::string_view, 4> kUntracked = {"junkemail", "deleteditems", "drafts",
+                                                               "outbox"};
 
-// The composite sync cursor: each folder's deltaLink.
+// The sync cursor: a deltaLink per tracked folder, keyed by folder id.
+//  - since: ISO time; a folder without a link (new since the last round) starts its first delta round
+//    at messages received from then on. "" = not known (an upgraded cursor): the next round sets now.
+//  - untracked: the ids of kUntracked's folders, resolved once; empty = not resolved yet.
+//  - folders: folder id -> deltaLink. A cursor of the first format ({"inbox":link,"sentitems":link})
+//    parses with `legacy` set and the two well-known names as keys, re-keyed by id on the next round.
 struct DeltaCursor {
-  std::string inbox;
-  std::string sentitems;
+  std::string since;
+  std::vector<std::string> untracked;
+  std::map<std::string, std::string> folders;
+  bool legacy = false;
 };
 
-// JSON {"inbox":"...","sentitems":"..."}; parse gives nullopt unless both links are non-empty
-// strings. Pure.
+// JSON {"v":2,"since":…,"untracked":[…],"folders":{id:link}}. parse gives nullopt unless the text
+// is that (every link a non-empty string) or the first format with both links non-empty. Pure.
 std::string serialize_cursor(const DeltaCursor& cursor);
 std::optional<DeltaCursor> parse_cursor(std::string_view text);
 
-// Where changes() stands between pages: the folder being read, the URL of its next page, and the
-// new deltaLinks reached so far.
+// Where changes() stands within a round: the folders of the round in order, the one being read, the
+// URL of its next page, and the cursor reached so far (its `folders` holds the links reached).
 struct DeltaPageToken {
-  std::string folder;  // kInbox or kSentItems
-  std::string next;    // the URL to GET for this page
+  std::vector<std::string> order;
+  std::vector<std::string> links;  // per folder of `order`: the stored deltaLink, "" for a new folder
+  std::size_t at = 0;
+  std::string next;
   DeltaCursor reached;
 };
 
 std::string serialize_page_token(const DeltaPageToken& token);
-// nullopt unless folder is a known one and next is non-empty. Pure.
+// nullopt unless `links` matches `order`, `at` is within it and `next` is non-empty. Pure.
 std::optional<DeltaPageToken> parse_page_token(std::string_view text);
 
 }  // namespace hiresync::providers::microsoft::internal

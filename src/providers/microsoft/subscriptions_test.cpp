@@ -20,16 +20,17 @@ constexpr std::int64_t kExpiryMs = (kNow + std::int64_t{4230} * 60) * 1000;
 constexpr const char* kSubscriptions = "https://graph.example/v1.0/subscriptions";
 
 std::string subscription(const std::string& id, const std::string& folder, const std::string& expiry) {
-  return json{{"@odata.context", "https://graph.example/v1.0/$metadata#subscriptions/$entity"},
-              {"id", id},
-              {"resource", "me/mailFolders('" + folder + "')/messages"},
-              {"applicationId", "6731de76"},
-              {"changeType", "created"},
-              {"clientState", "s3cret-state"},
-              {"notificationUrl", "https://hiresync.example/webhooks/microsoft"},
-              {"lifecycleNotificationUrl", "https://hiresync.example/webhooks/microsoft"},
-              {"expirationDateTime", expiry},
-              {"creatorId", "87d349ed"}}
+  return json{
+      {"@odata.context", "https://graph.example/v1.0/$metadata#subscriptions/$entity"},
+      {"id", id},
+      {"resource", folder == "messages" ? "me/messages" : "me/mailFolders('" + folder + "')/messages"},
+      {"applicationId", "6731de76"},
+      {"changeType", "created"},
+      {"clientState", "s3cret-state"},
+      {"notificationUrl", "https://hiresync.example/webhooks/microsoft"},
+      {"lifecycleNotificationUrl", "https://hiresync.example/webhooks/microsoft"},
+      {"expirationDateTime", expiry},
+      {"creatorId", "87d349ed"}}
       .dump();
 }
 
@@ -70,7 +71,8 @@ class SubscriptionTest : public ::testing::Test {
               (json{{"changeType", "created"},
                     {"notificationUrl", "https://hiresync.example/webhooks/microsoft"},
                     {"lifecycleNotificationUrl", "https://hiresync.example/webhooks/microsoft"},
-                    {"resource", "me/mailFolders('" + folder + "')/messages"},
+                    {"resource",
+                     folder == "messages" ? "me/messages" : "me/mailFolders('" + folder + "')/messages"},
                     {"expirationDateTime", kExpiry},
                     {"clientState", "s3cret-state"}}));
   }
@@ -85,17 +87,29 @@ class SubscriptionTest : public ::testing::Test {
   std::unique_ptr<MailClient> client_ = make_mail_client(config(), http_, [] { return kNow; });
 };
 
-TEST_F(SubscriptionTest, CreatesOnePerFolder) {
-  http_.reply(201, subscription("sub-in", "inbox", kExpiry));
-  http_.reply(201, subscription("sub-sent", "sentitems", "2024-06-13T08:00:00.0000000Z"));
+TEST_F(SubscriptionTest, CreatesOneForEveryMessageOfTheMailbox) {
+  // Mail in any folder wakes the mailbox: one subscription on me/messages, not one per folder.
+  http_.reply(201, subscription("sub-all", "messages", "2024-06-13T08:00:00.0000000Z"));
   auto watch = client_->watch("eyJ.token", request());
   ASSERT_TRUE(watch.ok()) << watch.error().detail;
-  ASSERT_EQ(http_.requests.size(), 2U);
-  expect_create(0, "inbox");
-  expect_create(1, "sentitems");
-  EXPECT_EQ(json::parse(watch->state), (json{{"inbox", "sub-in"}, {"sentitems", "sub-sent"}}));
-  EXPECT_EQ(watch->expires_at_ms, kExpiryMs - std::int64_t{545} * 1000);  // the earlier one
+  ASSERT_EQ(http_.requests.size(), 1U);
+  expect_create(0, "messages");
+  EXPECT_EQ(json::parse(watch->state), (json{{"messages", "sub-all"}}));
+  EXPECT_EQ(watch->expires_at_ms, kExpiryMs - std::int64_t{545} * 1000);  // as Graph answered
   EXPECT_EQ(watch->cursor, "");
+}
+
+TEST_F(SubscriptionTest, TheFirstFormatsPerFolderSubscriptionsAreReplaced) {
+  http_.reply(201, subscription("sub-all", "messages", kExpiry));
+  http_.reply(204, "");
+  http_.reply(404, R"({"error":{"code":"ResourceNotFound","message":"gone"}})");
+  auto watch = client_->watch("eyJ.token", request(R"({"inbox":"sub-in","sentitems":"sub-sent"})"));
+  ASSERT_TRUE(watch.ok()) << watch.error().detail;
+  ASSERT_EQ(http_.requests.size(), 3U);
+  expect_create(0, "messages");
+  expect_request(1, "DELETE", std::string(kSubscriptions) + "/sub-in");
+  expect_request(2, "DELETE", std::string(kSubscriptions) + "/sub-sent");
+  EXPECT_EQ(json::parse(watch->state), (json{{"messages", "sub-all"}}));
 }
 
 TEST_F(SubscriptionTest, TheLifetimeIsConfigurable) {
@@ -103,60 +117,49 @@ TEST_F(SubscriptionTest, TheLifetimeIsConfigurable) {
   c.subscription_minutes = 10080;
   auto client = make_mail_client(c, http_, [] { return kNow; });
   http_.reply(201, R"({"id":"a"})");  // no expirationDateTime echoed: the requested one counts
-  http_.reply(201, R"({"id":"b"})");
   auto watch = client->watch("eyJ.token", request());
   ASSERT_TRUE(watch.ok()) << watch.error().detail;
   EXPECT_EQ(json::parse(http_.requests[0].body)["expirationDateTime"], "2024-06-17T09:39:05Z");
   EXPECT_EQ(watch->expires_at_ms, (kNow + std::int64_t{10080} * 60) * 1000);
 }
 
-TEST_F(SubscriptionTest, RenewsTheIdsOfTheState) {
-  http_.reply(200, subscription("sub-in", "inbox", kExpiry));
-  http_.reply(200, subscription("sub-sent", "sentitems", kExpiry));
-  auto watch = client_->watch("eyJ.token", request(R"({"inbox":"sub-in","sentitems":"sub-sent"})"));
+TEST_F(SubscriptionTest, RenewsTheIdOfTheState) {
+  http_.reply(200, subscription("sub-all", "messages", kExpiry));
+  auto watch = client_->watch("eyJ.token", request(R"({"messages":"sub-all"})"));
   ASSERT_TRUE(watch.ok()) << watch.error().detail;
-  ASSERT_EQ(http_.requests.size(), 2U);
-  expect_renew(0, "sub-in");
-  expect_renew(1, "sub-sent");
-  EXPECT_EQ(json::parse(watch->state), (json{{"inbox", "sub-in"}, {"sentitems", "sub-sent"}}));
+  ASSERT_EQ(http_.requests.size(), 1U);
+  expect_renew(0, "sub-all");
+  EXPECT_EQ(json::parse(watch->state), (json{{"messages", "sub-all"}}));
   EXPECT_EQ(watch->expires_at_ms, kExpiryMs);
 }
 
 TEST_F(SubscriptionTest, RecreatesWhenARenewalAnswers404) {
-  http_.reply(200, subscription("sub-in", "inbox", kExpiry));
   http_.reply(404, R"({"error":{"code":"ResourceNotFound","message":"The object was not found."}})");
-  http_.reply(201, subscription("sub-sent-2", "sentitems", kExpiry));
-  auto watch = client_->watch("eyJ.token", request(R"({"inbox":"sub-in","sentitems":"sub-sent"})"));
+  http_.reply(201, subscription("sub-all-2", "messages", kExpiry));
+  auto watch = client_->watch("eyJ.token", request(R"({"messages":"sub-all"})"));
   ASSERT_TRUE(watch.ok()) << watch.error().detail;
-  ASSERT_EQ(http_.requests.size(), 3U);
-  expect_renew(0, "sub-in");
-  expect_renew(1, "sub-sent");
-  expect_create(2, "sentitems");
-  EXPECT_EQ(json::parse(watch->state), (json{{"inbox", "sub-in"}, {"sentitems", "sub-sent-2"}}));
+  ASSERT_EQ(http_.requests.size(), 2U);
+  expect_renew(0, "sub-all");
+  expect_create(1, "messages");
+  EXPECT_EQ(json::parse(watch->state), (json{{"messages", "sub-all-2"}}));
 }
 
 TEST_F(SubscriptionTest, AnUnreadableStateCreatesAnew) {
-  http_.reply(201, subscription("a", "inbox", kExpiry));
-  http_.reply(201, subscription("b", "sentitems", kExpiry));
+  http_.reply(201, subscription("a", "messages", kExpiry));
   auto watch = client_->watch("eyJ.token", request("not json"));
   ASSERT_TRUE(watch.ok()) << watch.error().detail;
-  expect_create(0, "inbox");
-  expect_create(1, "sentitems");
+  expect_create(0, "messages");
 }
 
-TEST_F(SubscriptionTest, AFailedCreationDeletesWhatThisCallCreated) {
-  http_.reply(201, subscription("sub-in", "inbox", kExpiry));
+TEST_F(SubscriptionTest, AFailedCreationIsReturned) {
   http_.reply(400,
               R"({"error":{"code":"InvalidRequest","message":"Subscription validation request failed."}})");
-  http_.reply(204, "");
   auto watch = client_->watch("eyJ.token", request());
   ASSERT_FALSE(watch.ok());
   EXPECT_EQ(watch.error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(watch.error().problem, "subscription_failed");
-  ASSERT_EQ(http_.requests.size(), 3U);
-  expect_create(0, "inbox");
-  expect_create(1, "sentitems");
-  expect_request(2, "DELETE", std::string(kSubscriptions) + "/sub-in");
+  ASSERT_EQ(http_.requests.size(), 1U);
+  expect_create(0, "messages");
 }
 
 constexpr const char* kTooFar =
@@ -173,33 +176,26 @@ MicrosoftConfig week_config() {
 TEST_F(SubscriptionTest, AnExpiryGraphRefusesIsRetriedOnceAtTheDocumentedMaximum) {
   auto client = make_mail_client(week_config(), http_, [] { return kNow; });
   http_.reply(400, kTooFar);
-  http_.reply(201, subscription("sub-in", "inbox", kExpiry));
-  http_.reply(400, kTooFar);
-  http_.reply(201, R"({"id":"sub-sent"})");  // no expiry echoed: the clamped one counts
+  http_.reply(201, R"({"id":"sub-all"})");  // no expiry echoed: the clamped one counts
   auto watch = client->watch("eyJ.token", request());
   ASSERT_TRUE(watch.ok()) << watch.error().detail;
-  ASSERT_EQ(http_.requests.size(), 4U);
+  ASSERT_EQ(http_.requests.size(), 2U);
   EXPECT_EQ(json::parse(http_.requests[0].body)["expirationDateTime"], kWeekExpiry);
-  expect_create(1, "inbox");  // at 4230 minutes
-  EXPECT_EQ(json::parse(http_.requests[2].body)["expirationDateTime"], kWeekExpiry);
-  expect_create(3, "sentitems");
-  EXPECT_EQ(json::parse(watch->state), (json{{"inbox", "sub-in"}, {"sentitems", "sub-sent"}}));
+  expect_create(1, "messages");  // at 4230 minutes
+  EXPECT_EQ(json::parse(watch->state), (json{{"messages", "sub-all"}}));
   EXPECT_EQ(watch->expires_at_ms, kExpiryMs);
 }
 
 TEST_F(SubscriptionTest, ARenewalRefusedForItsExpiryIsRetriedAtTheDocumentedMaximum) {
   auto client = make_mail_client(week_config(), http_, [] { return kNow; });
   http_.reply(400, kTooFar);
-  http_.reply(200, subscription("sub-in", "inbox", kExpiry));
-  http_.reply(200, subscription("sub-sent", "sentitems", kWeekExpiry));  // this tenant allows a week
-  auto watch = client->watch("eyJ.token", request(R"({"inbox":"sub-in","sentitems":"sub-sent"})"));
+  http_.reply(200, subscription("sub-all", "messages", kExpiry));
+  auto watch = client->watch("eyJ.token", request(R"({"messages":"sub-all"})"));
   ASSERT_TRUE(watch.ok()) << watch.error().detail;
-  ASSERT_EQ(http_.requests.size(), 3U);
-  expect_request(0, "PATCH", std::string(kSubscriptions) + "/sub-in");
+  ASSERT_EQ(http_.requests.size(), 2U);
+  expect_request(0, "PATCH", std::string(kSubscriptions) + "/sub-all");
   EXPECT_EQ(json::parse(http_.requests[0].body), (json{{"expirationDateTime", kWeekExpiry}}));
-  expect_renew(1, "sub-in");
-  expect_request(2, "PATCH", std::string(kSubscriptions) + "/sub-sent");
-  EXPECT_EQ(json::parse(http_.requests[2].body), (json{{"expirationDateTime", kWeekExpiry}}));
+  expect_renew(1, "sub-all");
   EXPECT_EQ(watch->expires_at_ms, kExpiryMs);
 }
 
@@ -244,7 +240,7 @@ TEST_F(SubscriptionTest, AnOnPremisesMailboxIsTheOnlyMailboxProblem) {
 TEST_F(SubscriptionTest, ARenewalRefusedForAuthIsNotRecreated) {
   http_.reply(401,
               R"({"error":{"code":"InvalidAuthenticationToken","message":"Access token has expired."}})");
-  auto watch = client_->watch("eyJ.token", request(R"({"inbox":"sub-in","sentitems":"sub-sent"})"));
+  auto watch = client_->watch("eyJ.token", request(R"({"messages":"sub-all"})"));
   ASSERT_FALSE(watch.ok());
   EXPECT_EQ(watch.error().code, ErrorCode::kAuthExpired);
   EXPECT_EQ(http_.requests.size(), 1U);

@@ -236,24 +236,59 @@ std::string rebuild_headers(const json& message) {
   return out;
 }
 
-std::string serialize_cursor(const DeltaCursor& cursor) {
-  return json{{std::string(kInbox), cursor.inbox}, {std::string(kSentItems), cursor.sentitems}}.dump();
+namespace {
+
+json cursor_json(const DeltaCursor& cursor) {
+  json folders = json::object();
+  for (const auto& [id, link] : cursor.folders) folders[id] = link;
+  return json{
+      {"v", 2}, {"since", cursor.since}, {"untracked", cursor.untracked}, {"folders", std::move(folders)}};
 }
 
-std::optional<DeltaCursor> parse_cursor(std::string_view text) {
-  auto parsed = parse_json(text);
-  if (!parsed || !parsed->is_object()) return std::nullopt;
-  DeltaCursor out{json_string(*parsed, kInbox.data()), json_string(*parsed, kSentItems.data())};
-  if (out.inbox.empty() || out.sentitems.empty()) return std::nullopt;
+std::optional<DeltaCursor> cursor_of(const json& j) {
+  if (!j.is_object()) return std::nullopt;
+  DeltaCursor out;
+  if (!j.contains("v")) {  // the first format: the inbox and Sent Items links
+    out.legacy = true;
+    for (const std::string_view name : {std::string_view("inbox"), std::string_view("sentitems")}) {
+      std::string link = json_string(j, std::string(name).c_str());
+      if (link.empty()) return std::nullopt;
+      out.folders[std::string(name)] = std::move(link);
+    }
+    return out;
+  }
+  if (json_int(j, "v").value_or(0) != 2) return std::nullopt;
+  out.since = json_string(j, "since");
+  if (auto it = j.find("untracked"); it != j.end() && it->is_array()) {
+    for (const auto& id : *it) {
+      if (id.is_string() && !id.get<std::string>().empty()) out.untracked.push_back(id.get<std::string>());
+    }
+  }
+  auto folders = j.find("folders");
+  if (folders == j.end() || !folders->is_object()) return std::nullopt;
+  for (const auto& [id, link] : folders->items()) {
+    if (!link.is_string() || link.get<std::string>().empty()) return std::nullopt;
+    out.folders[id] = link.get<std::string>();
+  }
   return out;
 }
 
+}  // namespace
+
+std::string serialize_cursor(const DeltaCursor& cursor) { return cursor_json(cursor).dump(); }
+
+std::optional<DeltaCursor> parse_cursor(std::string_view text) {
+  auto parsed = parse_json(text);
+  if (!parsed) return std::nullopt;
+  return cursor_of(*parsed);
+}
+
 std::string serialize_page_token(const DeltaPageToken& token) {
-  return json{
-      {"folder", token.folder},
-      {"next", token.next},
-      {"reached",
-       {{std::string(kInbox), token.reached.inbox}, {std::string(kSentItems), token.reached.sentitems}}}}
+  return json{{"order", token.order},
+              {"links", token.links},
+              {"at", token.at},
+              {"next", token.next},
+              {"reached", cursor_json(token.reached)}}
       .dump();
 }
 
@@ -261,14 +296,29 @@ std::optional<DeltaPageToken> parse_page_token(std::string_view text) {
   auto parsed = parse_json(text);
   if (!parsed || !parsed->is_object()) return std::nullopt;
   DeltaPageToken out;
-  out.folder = json_string(*parsed, "folder");
-  out.next = json_string(*parsed, "next");
-  if ((out.folder != kInbox && out.folder != kSentItems) || out.next.empty()) return std::nullopt;
-  auto reached = parsed->find("reached");
-  if (reached != parsed->end()) {
-    out.reached.inbox = json_string(*reached, kInbox.data());
-    out.reached.sentitems = json_string(*reached, kSentItems.data());
+  if (auto it = parsed->find("order"); it != parsed->end() && it->is_array()) {
+    for (const auto& id : *it) {
+      if (!id.is_string()) return std::nullopt;
+      out.order.push_back(id.get<std::string>());
+    }
   }
+  if (auto it = parsed->find("links"); it != parsed->end() && it->is_array()) {
+    for (const auto& link : *it) {
+      if (!link.is_string()) return std::nullopt;
+      out.links.push_back(link.get<std::string>());
+    }
+  }
+  const auto at = json_int(*parsed, "at");
+  out.next = json_string(*parsed, "next");
+  auto reached = parsed->find("reached");
+  if (!at || *at < 0 || static_cast<std::size_t>(*at) >= out.order.size() ||
+      out.links.size() != out.order.size() || out.next.empty() || reached == parsed->end()) {
+    return std::nullopt;
+  }
+  out.at = static_cast<std::size_t>(*at);
+  auto cursor = cursor_of(*reached);
+  if (!cursor || cursor->legacy) return std::nullopt;
+  out.reached = std::move(*cursor);
   return out;
 }
 
