@@ -27,7 +27,8 @@ TEST_F(ApiTest, MailboxStatusMapsTheSyncStatus) {
                               {"last_synced_at", nullptr},
                               {"backfill", {{"done", 10}, {"total", 40}}},
                               {"error", nullptr},
-                              {"failed_fetches", 2}}));
+                              {"failed_fetches", 2},
+                              {"skipped", json::object()}}));
 
   {
     std::lock_guard lock(sync_.mu);

@@ -52,7 +52,8 @@ HandlerResult get_mailbox(Ctx& ctx) {
                              {"last_synced_at", rfc3339_or_null(s.last_synced_at)},
                              {"backfill", {{"done", s.backfill_done}, {"total", s.backfill_total}}},
                              {"error", problem_json(s.problem)},
-                             {"failed_fetches", s.failed_fetches}});
+                             {"failed_fetches", s.failed_fetches},
+                             {"skipped", s.skipped}});
 }
 
 HandlerResult authorize_mailbox(Ctx& ctx) {
