@@ -331,6 +331,7 @@ std::vector<model::Result<providers::MessageMetadata>> MailboxRun::fetch_metadat
   std::mt19937_64 rng(std::random_device{}());
   for (int attempt = 1;; ++attempt) {
     std::vector<std::string> want;
+    want.reserve(pending.size());
     for (const std::size_t i : pending) want.push_back(ids[i]);
     auto results = call<std::vector<Metadata>>(
         MailClient::Call::kGetMetadata, "messages.get.metadata.batch",

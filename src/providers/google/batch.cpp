@@ -3,6 +3,7 @@
 // answered by a multipart/mixed body of HTTP responses, each tagged "response-<Content-ID>".
 // GMime splits the multipart (mime/multipart.hpp), Beast reads each HTTP response.
 #include <boost/beast/http.hpp>
+#include <cstdint>
 
 #include "mime/multipart.hpp"
 #include "providers/google/google_internal.hpp"
@@ -50,7 +51,7 @@ model::Result<std::vector<BatchReply>> parse_batch_response(std::string_view con
     reply.content_id = strip_content_id(part.header("Content-ID"));
     http::response_parser<http::string_body> parser;
     parser.eager(true);
-    parser.body_limit(64U * 1024 * 1024);
+    parser.body_limit(std::uint64_t{64} * 1024 * 1024);
     boost::beast::error_code ec;
     parser.put(boost::asio::buffer(part.body), ec);
     if (!ec && !parser.is_done()) parser.put_eof(ec);
