@@ -89,6 +89,7 @@ net::Response GoogleSandbox::handle_batch(const net::Request& req) {
       bearer.size() > 7 ? oauth_->token_owner(bearer.substr(7)) : std::string();  // for the counters only
   count(account, "batch");
   with_stats(account, [](Stats& s) { ++s.http_requests; });
+  delay_answer();
   if (root.parts.size() > kMaxCalls) {
     return bad_request("Too many requests in batch: " + std::to_string(root.parts.size()) + " (at most 100)");
   }
@@ -134,7 +135,7 @@ net::Response GoogleSandbox::handle_batch(const net::Request& req) {
     body += "--" + boundary + "\r\nContent-Type: application/http\r\n";
     if (!it->first.empty()) body += "Content-ID: <response-" + it->first + ">\r\n";
     body += "\r\nHTTP/1.1 " + std::to_string(r.status) + " " + reason_phrase(r.status) + "\r\n";
-    for (const auto& [name, value] : r.headers) body += name + ": " + value + "\r\n";
+    for (const auto& [name, value] : r.headers) body.append(name).append(": ").append(value).append("\r\n");
     body += "Content-Length: " + std::to_string(r.body.size()) + "\r\n\r\n" + r.body + "\r\n";
   }
   body += "--" + boundary + "--\r\n";

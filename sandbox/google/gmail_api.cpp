@@ -92,7 +92,10 @@ net::Response GoogleSandbox::handle_gmail(const net::Request& req, bool batched)
   std::string account = grant ? grant->account : (has_bearer ? oauth_->token_owner(bearer.substr(7)) : "");
   if (account.empty() && user_id != "me") account = lower(user_id);
   count(account, method);
-  if (!batched) with_stats(account, [](Stats& s) { ++s.http_requests; });
+  if (!batched) {
+    with_stats(account, [](Stats& s) { ++s.http_requests; });
+    delay_answer();
+  }
   if (!grant) return unauthenticated();
   if (user_id != "me" && lower(user_id) != account) return forbidden("Delegation denied for " + user_id);
 

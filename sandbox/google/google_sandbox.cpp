@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <thread>
 
 #include "sandbox/google/errors.hpp"
 #include "sandbox/google/random.hpp"
@@ -82,6 +84,10 @@ std::optional<net::Response> GoogleSandbox::handle(const net::Request& req) {
   if (p.rfind("/gmail/v1/users/", 0) == 0) return handle_gmail(req);
   if (p == "/batch/gmail/v1") return handle_batch(req);
   return std::nullopt;
+}
+
+void GoogleSandbox::delay_answer() const {
+  if (options_.latency_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(options_.latency_ms));
 }
 
 std::optional<AccountSettings> GoogleSandbox::settings_of(const std::string& address) {

@@ -38,6 +38,7 @@ struct GoogleOptions {
   QuotaTable quota_table = QuotaTable::k2026;
   int user_quota_per_minute = 6000;
   int max_concurrent = 10;
+  std::int64_t latency_ms = 0;  // added to every Gmail API request (a batch once): the network's share
   std::size_t history_retention = 100000;
   std::int64_t push_min_interval_ms = 1000;
   std::int64_t token_ttl_s = 3599;
@@ -112,6 +113,9 @@ class GoogleSandbox final : public ProviderSandbox {
   net::Response send_draft(const std::string& address, const std::string& draft_id);
   net::Response modify_labels(const std::string& address, const std::string& id,
                               const std::vector<std::string>& add, const std::vector<std::string>& remove);
+
+  // Sleeps options_.latency_ms (a request's round trip over a real network).
+  void delay_answer() const;
 
   std::optional<AccountSettings> settings_of(const std::string& address);
   // Takes the first matching fault of `account` for `path`, if any. Locks mu_.
