@@ -30,6 +30,8 @@ int run_main(int argc, char** argv) {
   app.add_option("--gmail-user-quota", user_quota, "units per user per minute (default 6000; legacy 15000)");
   app.add_option("--gmail-max-concurrent", g.max_concurrent,
                  "requests in flight per user before 429 (default 10)");
+  app.add_option("--gmail-latency-ms", g.latency_ms,
+                 "answer each Gmail API request (a batch counts once) this many ms late (default 0)");
   app.add_option("--history-retention", g.history_retention,
                  "history records kept per account (default 100000)");
   app.add_option(

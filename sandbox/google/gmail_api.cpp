@@ -60,7 +60,7 @@ net::Response ok_json(const nlohmann::json& j) { return net::Response::json(200,
 
 }  // namespace
 
-net::Response GoogleSandbox::handle_gmail(const net::Request& req) {
+net::Response GoogleSandbox::handle_gmail(const net::Request& req, bool batched) {
   const std::string rest = req.path.substr(std::string_view("/gmail/v1/users/").size());
   const std::size_t slash = rest.find('/');
   if (slash == std::string::npos) return not_found();
@@ -92,6 +92,10 @@ net::Response GoogleSandbox::handle_gmail(const net::Request& req) {
   std::string account = grant ? grant->account : (has_bearer ? oauth_->token_owner(bearer.substr(7)) : "");
   if (account.empty() && user_id != "me") account = lower(user_id);
   count(account, method);
+  if (!batched) {
+    with_stats(account, [](Stats& s) { ++s.http_requests; });
+    delay_answer();
+  }
   if (!grant) return unauthenticated();
   if (user_id != "me" && lower(user_id) != account) return forbidden("Delegation denied for " + user_id);
 
@@ -129,8 +133,8 @@ net::Response GoogleSandbox::handle_gmail(const net::Request& req) {
     }
   }
 
-  const auto slot = concurrency_.try_enter(account);
-  if (!slot) {
+  const auto slot = batched ? std::optional<ConcurrencyLimiter::Slot>() : concurrency_.try_enter(account);
+  if (!batched && !slot) {
     with_stats(account, [](Stats& s) { ++s.rejected_429; });
     return too_many_concurrent();
   }
@@ -179,8 +183,9 @@ net::Response GoogleSandbox::list_messages(const net::Request& req, const std::s
   auto query = Query::parse(req.param("q").value_or(""));
   if (!query.ok()) return bad_request("Invalid query: " + query.error().detail);
   const std::lock_guard lock(mu_);
+  const bool spam_trash = lower(req.param("includeSpamTrash").value_or("false")) == "true";
   const auto page = accounts_.at(account).mailbox->list(*query, req.params("labelIds"), *size,
-                                                        req.param("pageToken").value_or(""));
+                                                        req.param("pageToken").value_or(""), spam_trash);
   if (!page.ok()) return bad_request(page.error().detail);
   nlohmann::json out = nlohmann::json::object();
   if (!page->messages.empty()) {
@@ -211,11 +216,11 @@ net::Response GoogleSandbox::list_history(const net::Request& req, const std::st
   if (!start) return bad_request("Invalid startHistoryId");
   const auto size = page_size(req);
   if (!size) return bad_request("Invalid maxResults");
-  const std::vector<std::string> types = req.params("historyTypes");
-  for (const std::string& t : types) {
-    if (t != "messageAdded" && t != "messageDeleted" && t != "labelAdded" && t != "labelRemoved") {
-      return bad_request("Invalid value at 'history_types' (" + t + ")");
-    }
+  std::vector<HistoryType> types;
+  for (const std::string& t : req.params("historyTypes")) {
+    const auto type = parse_history_type(t);
+    if (!type) return bad_request("Invalid value at 'history_types' (" + t + ")");
+    types.push_back(*type);
   }
   const std::lock_guard lock(mu_);
   const Mailbox& mailbox = *accounts_.at(account).mailbox;
@@ -229,13 +234,29 @@ net::Response GoogleSandbox::list_history(const net::Request& req, const std::st
   if (!page->records.empty()) {
     nlohmann::json history = nlohmann::json::array();
     for (const HistoryRecord* r : page->records) {
+      const nlohmann::json message = {
+          {"id", r->message_id}, {"threadId", r->thread_id}, {"labelIds", r->labels}};
+      nlohmann::json entry = {{"message", message}};
+      const char* field = "messagesAdded";
+      switch (r->type) {
+        case HistoryType::kMessageAdded:
+          break;
+        case HistoryType::kMessageDeleted:
+          field = "messagesDeleted";
+          break;
+        case HistoryType::kLabelAdded:
+          field = "labelsAdded";
+          entry["labelIds"] = r->changed_labels;
+          break;
+        case HistoryType::kLabelRemoved:
+          field = "labelsRemoved";
+          entry["labelIds"] = r->changed_labels;
+          break;
+      }
       history.push_back(
           {{"id", std::to_string(r->id)},
            {"messages", nlohmann::json::array({{{"id", r->message_id}, {"threadId", r->thread_id}}})},
-           {"messagesAdded",
-            nlohmann::json::array(
-                {{{"message",
-                   {{"id", r->message_id}, {"threadId", r->thread_id}, {"labelIds", r->labels}}}}})}});
+           {field, nlohmann::json::array({std::move(entry)})}});
     }
     out["history"] = std::move(history);
   }

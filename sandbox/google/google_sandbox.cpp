@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <thread>
 
 #include "sandbox/google/errors.hpp"
 #include "sandbox/google/random.hpp"
@@ -21,6 +23,7 @@ const char* const kEndpointNames[] = {"profile",
                                       "history.list",
                                       "watch",
                                       "stop",
+                                      "batch",
                                       "token",
                                       "revoke"};
 
@@ -79,7 +82,12 @@ std::optional<net::Response> GoogleSandbox::handle(const net::Request& req) {
   if (p == "/revoke" || p == "/o/oauth2/revoke") return oauth_->revoke(req);
   if (p == "/oauth2/v3/certs") return ok_json(signer_->jwks());
   if (p.rfind("/gmail/v1/users/", 0) == 0) return handle_gmail(req);
+  if (p == "/batch/gmail/v1") return handle_batch(req);
   return std::nullopt;
+}
+
+void GoogleSandbox::delay_answer() const {
+  if (options_.latency_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(options_.latency_ms));
 }
 
 std::optional<AccountSettings> GoogleSandbox::settings_of(const std::string& address) {
@@ -299,6 +307,8 @@ nlohmann::json GoogleSandbox::stats(const std::string& address) {
       total.rejected_403 += s.rejected_403;
       total.rejected_429 += s.rejected_429;
       total.rejected_fault += s.rejected_fault;
+      total.batched_calls += s.batched_calls;
+      total.http_requests += s.http_requests;
       total.pushes_sent += s.pushes_sent;
       total.pushes_dropped += s.pushes_dropped;
       total.pushes_failed += s.pushes_failed;
@@ -310,6 +320,8 @@ nlohmann::json GoogleSandbox::stats(const std::string& address) {
   for (const auto& [name, n] : total.endpoints) endpoints[name] = n;
   return {{"endpoints", std::move(endpoints)},
           {"units", total.units},
+          {"batched_calls", total.batched_calls},
+          {"http_requests", total.http_requests},
           {"rejected",
            {{"403", total.rejected_403}, {"429", total.rejected_429}, {"fault", total.rejected_fault}}},
           {"pushes",

@@ -2,6 +2,8 @@
 // /gmail/v1/users/{userId}/ (profile, messages, messages/{id}, history, watch, stop), Pub/Sub push
 // (push.hpp), the JWKS at /oauth2/v3/certs, and the Google part of the control API.
 //
+// POST /batch/gmail/v1 runs up to 100 Gmail calls in one request (batch.cpp).
+//
 // Each Gmail API request goes through, in order: stats count, Bearer check (401 authError), userId
 // check, injected faults, mailbox enabled (400 failedPrecondition), scope check (403),
 // per-user concurrency (429), per-user quota units (403 userRateLimitExceeded), then the method.
@@ -36,6 +38,7 @@ struct GoogleOptions {
   QuotaTable quota_table = QuotaTable::k2026;
   int user_quota_per_minute = 6000;
   int max_concurrent = 10;
+  std::int64_t latency_ms = 0;  // added to every Gmail API request (a batch once): the network's share
   std::size_t history_retention = 100000;
   std::int64_t push_min_interval_ms = 1000;
   std::int64_t token_ttl_s = 3599;
@@ -57,6 +60,9 @@ class GoogleSandbox final : public ProviderSandbox {
   net::Response expire_tokens(const std::string& address) override;
   net::Response revoke(const std::string& address) override;
   net::Response expire_history(const std::string& address) override;
+  // drafts, drafts/{id}/send, messages/{id}/modify|trash|spam (mail_actions.cpp; sandbox/README.md).
+  std::optional<net::Response> account_action(const std::string& address, const std::string& action,
+                                              const nlohmann::json& body) override;
   nlohmann::json stats(const std::string& address) override;
   void reset_stats(const std::string& address) override;
 
@@ -75,18 +81,24 @@ class GoogleSandbox final : public ProviderSandbox {
     std::unique_ptr<Mailbox> mailbox;
     FaultQueue faults;
     Watch watch;
+    std::map<std::string, std::string> drafts;  // draft id -> its current message id
   };
   struct Stats {
     std::map<std::string, std::int64_t> endpoints;
     std::int64_t units = 0;
     std::int64_t rejected_403 = 0, rejected_429 = 0, rejected_fault = 0;
+    std::int64_t batched_calls = 0;  // calls that came as parts of a batch (also in `endpoints`)
+    std::int64_t http_requests = 0;  // Gmail API requests on the wire: a batch is one
     std::int64_t pushes_sent = 0, pushes_dropped = 0, pushes_failed = 0, push_attempts = 0;
   };
 
   GoogleSandbox(GoogleOptions options, const Clock& clock, std::unique_ptr<RsaSigner> signer);
 
   // gmail_api.cpp
-  net::Response handle_gmail(const net::Request& req);
+  // `batched`: a part of a batch request, whose concurrency slot the batch already holds.
+  net::Response handle_gmail(const net::Request& req, bool batched = false);
+  // batch.cpp: POST /batch/gmail/v1.
+  net::Response handle_batch(const net::Request& req);
   net::Response gmail_method(const net::Request& req, const std::string& account, const std::string& method,
                              const std::string& rest);
   net::Response profile(const std::string& account);
@@ -95,6 +107,15 @@ class GoogleSandbox final : public ProviderSandbox {
   net::Response list_history(const net::Request& req, const std::string& account);
   net::Response watch(const net::Request& req, const std::string& account);
   net::Response stop(const std::string& account);
+
+  // mail_actions.cpp
+  net::Response save_draft(const std::string& address, const nlohmann::json& body);
+  net::Response send_draft(const std::string& address, const std::string& draft_id);
+  net::Response modify_labels(const std::string& address, const std::string& id,
+                              const std::vector<std::string>& add, const std::vector<std::string>& remove);
+
+  // Sleeps options_.latency_ms (a request's round trip over a real network).
+  void delay_answer() const;
 
   std::optional<AccountSettings> settings_of(const std::string& address);
   // Takes the first matching fault of `account` for `path`, if any. Locks mu_.

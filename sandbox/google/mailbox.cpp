@@ -35,6 +35,14 @@ std::optional<std::uint64_t> parse_u64(const std::string& s) {
 
 }  // namespace
 
+std::optional<HistoryType> parse_history_type(const std::string& name) {
+  if (name == "messageAdded") return HistoryType::kMessageAdded;
+  if (name == "messageDeleted") return HistoryType::kMessageDeleted;
+  if (name == "labelAdded") return HistoryType::kLabelAdded;
+  if (name == "labelRemoved") return HistoryType::kLabelRemoved;
+  return std::nullopt;
+}
+
 model::Result<PreparedMessage> prepare_message(const std::string& folder, std::string raw,
                                                std::int64_t internal_date_ms) {
   PreparedMessage m;
@@ -42,8 +50,16 @@ model::Result<PreparedMessage> prepare_message(const std::string& folder, std::s
     m.labels = {"INBOX", "UNREAD"};
   } else if (folder == "sent") {
     m.labels = {"SENT"};
+  } else if (folder == "spam") {
+    m.labels = {"SPAM", "UNREAD"};
+  } else if (folder == "trash") {
+    m.labels = {"TRASH"};
+  } else if (folder == "chat") {
+    m.labels = {"CHAT"};
+  } else if (folder == "draft") {
+    m.labels = {"DRAFT"};  // a draft message carries no other label (sandbox/README.md)
   } else {
-    return make_error(ErrorCode::kInvalidArgument, "folder must be inbox or sent");
+    return make_error(ErrorCode::kInvalidArgument, "folder must be inbox, sent, spam, trash, chat or draft");
   }
   m.internal_date_ms = internal_date_ms;
   if (auto headers = mime::parse_headers(raw); headers.ok()) {
@@ -78,12 +94,15 @@ model::Result<PreparedMessage> prepare_message(const std::string& folder, std::s
   return m;
 }
 
-const StoredMessage& Mailbox::deliver(PreparedMessage m, const std::string& id, std::uint64_t history_id) {
+const StoredMessage& Mailbox::deliver(PreparedMessage m, const std::string& id, std::uint64_t history_id,
+                                      const std::string& thread_id) {
   StoredMessage s;
   s.id = id;
   s.history_id = history_id;
   s.seq = messages_.size();
+  s.thread_id = thread_id;
   for (const std::string& parent : m.parent_ids) {
+    if (!s.thread_id.empty()) break;
     const auto it = thread_by_rfc_id_.find(parent);
     if (it != thread_by_rfc_id_.end()) {
       s.thread_id = it->second;
@@ -97,15 +116,63 @@ const StoredMessage& Mailbox::deliver(PreparedMessage m, const std::string& id, 
   if (!m.search.message_id.empty()) thread_by_rfc_id_.emplace(lower(m.search.message_id), s.thread_id);
   s.content = std::move(m);
 
-  history_.push_back({history_id, s.id, s.thread_id, s.content.labels});
+  record({history_id, HistoryType::kMessageAdded, s.id, s.thread_id, s.content.labels, {}});
+  index_.emplace(id, messages_.size());
+  messages_.push_back(std::move(s));
+  return messages_.back();
+}
+
+void Mailbox::record(HistoryRecord r) {
+  current_history_id_ = r.id;
+  history_.push_back(std::move(r));
   while (history_.size() > retention_) {
     min_valid_start_ = history_.front().id;
     history_.pop_front();
   }
-  current_history_id_ = history_id;
-  index_.emplace(id, messages_.size());
-  messages_.push_back(std::move(s));
-  return messages_.back();
+}
+
+model::Status Mailbox::remove(const std::string& id, std::uint64_t history_id) {
+  const auto it = index_.find(id);
+  if (it == index_.end()) return make_error(ErrorCode::kNotFound, "no message " + id);
+  StoredMessage& m = messages_[it->second];
+  m.removed = true;
+  index_.erase(it);
+  record({history_id, HistoryType::kMessageDeleted, m.id, m.thread_id, m.content.labels, {}});
+  return {};
+}
+
+model::Result<std::vector<std::uint64_t>> Mailbox::modify(const std::string& id,
+                                                          const std::vector<std::string>& add,
+                                                          const std::vector<std::string>& remove,
+                                                          std::uint64_t added_id, std::uint64_t removed_id) {
+  const auto it = index_.find(id);
+  if (it == index_.end()) return make_error(ErrorCode::kNotFound, "no message " + id);
+  StoredMessage& m = messages_[it->second];
+  std::vector<std::string>& labels = m.content.labels;
+  std::vector<std::string> added, removed;
+  for (const std::string& l : add) {
+    if (std::find(labels.begin(), labels.end(), l) != labels.end()) continue;
+    labels.push_back(l);
+    added.push_back(l);
+  }
+  for (const std::string& l : remove) {
+    const auto pos = std::find(labels.begin(), labels.end(), l);
+    if (pos == labels.end()) continue;
+    labels.erase(pos);
+    removed.push_back(l);
+  }
+  m.content.search.labels = labels;
+  std::vector<std::uint64_t> used;
+  if (!added.empty()) {
+    used.push_back(added_id);
+    record({added_id, HistoryType::kLabelAdded, m.id, m.thread_id, labels, added});
+  }
+  if (!removed.empty()) {
+    used.push_back(removed_id);
+    record({removed_id, HistoryType::kLabelRemoved, m.id, m.thread_id, labels, removed});
+  }
+  if (!used.empty()) m.history_id = used.back();
+  return used;
 }
 
 const StoredMessage* Mailbox::find(const std::string& id) const {
@@ -114,7 +181,8 @@ const StoredMessage* Mailbox::find(const std::string& id) const {
 }
 
 model::Result<ListPage> Mailbox::list(const Query& q, const std::vector<std::string>& label_ids,
-                                      std::size_t max_results, const std::string& page_token) const {
+                                      std::size_t max_results, const std::string& page_token,
+                                      bool include_spam_trash) const {
   std::size_t offset = 0;
   if (!page_token.empty()) {
     const auto parsed = parse_u64(page_token);
@@ -123,6 +191,11 @@ model::Result<ListPage> Mailbox::list(const Query& q, const std::vector<std::str
   }
   std::vector<const StoredMessage*> matches;
   for (const StoredMessage& m : messages_) {
+    if (m.removed) continue;
+    if (!include_spam_trash &&
+        (has_all(m.content.labels, {"SPAM"}) || has_all(m.content.labels, {"TRASH"}))) {
+      continue;
+    }
     if (has_all(m.content.labels, label_ids) && q.matches(m.content.search)) matches.push_back(&m);
   }
   std::sort(matches.begin(), matches.end(), [](const StoredMessage* a, const StoredMessage* b) {
@@ -141,7 +214,7 @@ model::Result<ListPage> Mailbox::list(const Query& q, const std::vector<std::str
   return page;
 }
 
-model::Result<HistoryPage> Mailbox::history(std::uint64_t start, const std::vector<std::string>& types,
+model::Result<HistoryPage> Mailbox::history(std::uint64_t start, const std::vector<HistoryType>& types,
                                             const std::string& label_id, std::size_t max_results,
                                             const std::string& page_token) const {
   if (start < min_valid_start_) return make_error(ErrorCode::kCursorInvalid, "startHistoryId expired");
@@ -152,12 +225,10 @@ model::Result<HistoryPage> Mailbox::history(std::uint64_t start, const std::vect
     after = std::max(after, *parsed);
   }
   HistoryPage page;
-  const bool wants_added =
-      types.empty() || std::find(types.begin(), types.end(), "messageAdded") != types.end();
-  if (!wants_added) return page;
   auto it = std::upper_bound(history_.begin(), history_.end(), after,
                              [](std::uint64_t v, const HistoryRecord& r) { return v < r.id; });
   for (; it != history_.end(); ++it) {
+    if (!types.empty() && std::find(types.begin(), types.end(), it->type) == types.end()) continue;
     if (!label_id.empty() && std::find(it->labels.begin(), it->labels.end(), label_id) == it->labels.end()) {
       continue;
     }

@@ -36,7 +36,11 @@ class MailboxTest : public ::testing::Test {
 TEST_F(MailboxTest, PrepareSetsLabelsByFolder) {
   EXPECT_EQ(prepared(1, 0, "inbox").labels, (std::vector<std::string>{"INBOX", "UNREAD"}));
   EXPECT_EQ(prepared(1, 0, "sent").labels, (std::vector<std::string>{"SENT"}));
-  EXPECT_FALSE(prepare_message("trash", "x", 0).ok());
+  EXPECT_EQ(prepared(1, 0, "spam").labels, (std::vector<std::string>{"SPAM", "UNREAD"}));
+  EXPECT_EQ(prepared(1, 0, "trash").labels, (std::vector<std::string>{"TRASH"}));
+  EXPECT_EQ(prepared(1, 0, "chat").labels, (std::vector<std::string>{"CHAT"}));
+  EXPECT_EQ(prepared(1, 0, "draft").labels, (std::vector<std::string>{"DRAFT"}));
+  EXPECT_FALSE(prepare_message("archive", "x", 0).ok());
   const PreparedMessage m = prepared(1, 0);
   EXPECT_EQ(m.search.from, (std::vector<std::string>{"jane@example.org"}));
   EXPECT_EQ(m.search.message_id, "m1@example.org");
@@ -92,10 +96,10 @@ TEST_F(MailboxTest, HistoryFiltersByTypeAndLabel) {
   ASSERT_TRUE(sent.ok());
   ASSERT_EQ(sent->records.size(), 1u);
   EXPECT_EQ(sent->records[0]->id, 500u);
-  auto deleted_only = mb.history(100, {"messageDeleted"}, "", 100, "");
+  auto deleted_only = mb.history(100, {HistoryType::kMessageDeleted}, "", 100, "");
   ASSERT_TRUE(deleted_only.ok());
   EXPECT_TRUE(deleted_only->records.empty());
-  auto added = mb.history(100, {"messageAdded"}, "", 100, "");
+  auto added = mb.history(100, {HistoryType::kMessageAdded}, "", 100, "");
   ASSERT_TRUE(added.ok());
   EXPECT_EQ(added->records.size(), 3u);
 }
@@ -157,6 +161,49 @@ TEST_F(MailboxTest, ListIsNewestFirstAndPages) {
   EXPECT_EQ(mb.list(all_, {"INBOX", "UNREAD"}, 100, "")->messages.size(), 5u);
 }
 
+TEST_F(MailboxTest, RemovedMessagesLeaveGetAndListAndAreRecorded) {
+  Mailbox mb(100, 1000);
+  deliver(mb, 2);
+  ASSERT_TRUE(mb.remove(id_of(0), 300).ok());
+  EXPECT_EQ(mb.find(id_of(0)), nullptr);
+  EXPECT_EQ(mb.remove(id_of(0), 301).error().code, model::ErrorCode::kNotFound);
+  auto listed = mb.list(all_, {}, 100, "");
+  ASSERT_EQ(listed->messages.size(), 1u);
+  EXPECT_EQ(listed->messages[0]->id, id_of(1));
+  auto deleted = mb.history(100, {HistoryType::kMessageDeleted}, "", 100, "");
+  ASSERT_EQ(deleted->records.size(), 1u);
+  EXPECT_EQ(deleted->records[0]->id, 300u);
+  EXPECT_EQ(deleted->records[0]->message_id, id_of(0));
+  EXPECT_EQ(mb.current_history_id(), 300u);
+}
+
+TEST_F(MailboxTest, LabelChangesAreRecordedAndSpamTrashLeaveTheDefaultList) {
+  Mailbox mb(100, 1000);
+  deliver(mb, 2);
+  auto used = mb.modify(id_of(0), {"TRASH"}, {"INBOX"}, 300, 310);
+  ASSERT_TRUE(used.ok());
+  EXPECT_EQ(*used, (std::vector<std::uint64_t>{300, 310}));
+  EXPECT_EQ(mb.find(id_of(0))->content.labels, (std::vector<std::string>{"UNREAD", "TRASH"}));
+  auto added = mb.history(107 + 7, {HistoryType::kLabelAdded}, "", 100, "");
+  ASSERT_EQ(added->records.size(), 1u);
+  EXPECT_EQ(added->records[0]->changed_labels, (std::vector<std::string>{"TRASH"}));
+  auto removed = mb.history(107 + 7, {HistoryType::kLabelRemoved}, "", 100, "");
+  ASSERT_EQ(removed->records.size(), 1u);
+  EXPECT_EQ(removed->records[0]->changed_labels, (std::vector<std::string>{"INBOX"}));
+  EXPECT_TRUE(mb.modify(id_of(0), {"TRASH"}, {}, 320, 330)->empty());  // no change, no record
+  EXPECT_FALSE(mb.modify("nope", {"TRASH"}, {}, 340, 350).ok());
+
+  mb.deliver(prepared(5, 1, "spam"), id_of(5), 400);
+  mb.deliver(prepared(6, 2, "draft"), id_of(6), 410);
+  auto visible = mb.list(all_, {}, 100, "");
+  ASSERT_EQ(visible->messages.size(), 2u);  // the draft and message 1; not spam, not trash
+  EXPECT_EQ(mb.list(all_, {}, 100, "", true)->messages.size(), 4u);
+  auto drafts = Query::parse("in:drafts");
+  ASSERT_TRUE(drafts.ok());
+  ASSERT_EQ(mb.list(*drafts, {}, 100, "")->messages.size(), 1u);
+  EXPECT_EQ(mb.list(*drafts, {}, 100, "")->messages[0]->id, id_of(6));
+}
+
 TEST_F(MailboxTest, RepliesJoinTheThreadOfTheirParent) {
   Mailbox mb(100, 1000);
   const std::string first = mb.deliver(prepared(1, 0), id_of(1), 101).thread_id;
@@ -165,6 +212,8 @@ TEST_F(MailboxTest, RepliesJoinTheThreadOfTheirParent) {
   EXPECT_EQ(mb.deliver(prepared(3, 2, "inbox", "m2@example.org"), id_of(3), 103).thread_id, first);
   EXPECT_EQ(mb.deliver(prepared(4, 3, "inbox", "unknown@example.org"), id_of(4), 104).thread_id, id_of(4));
   EXPECT_EQ(mb.thread_count(), 2u);
+  // A replaced or sent draft names its thread.
+  EXPECT_EQ(mb.deliver(prepared(5, 4, "draft"), id_of(5), 105, first).thread_id, first);
 }
 
 }  // namespace

@@ -245,6 +245,8 @@ class Parser {
 
 bool has_label(const std::vector<std::string>& labels, std::string_view wanted) {
   if (wanted == "anywhere") return true;
+  if (wanted == "drafts") wanted = "draft";  // Gmail accepts in:draft and in:drafts
+  if (wanted == "chats") wanted = "chat";
   return std::any_of(labels.begin(), labels.end(), [&](const std::string& l) { return lower(l) == wanted; });
 }
 

@@ -9,7 +9,8 @@
 // Fields: from to cc bcc (substring of any address in that header, case-insensitive), after before
 // (epoch seconds or YYYY/MM/DD, UTC; compared with internalDate: after is >=, before is <),
 // rfc822msgid (exact Message-ID, brackets optional, case-insensitive), subject (substring), in and
-// label (a label id such as inbox or SENT, case-insensitive). A bare word matches a substring of the
+// label (a label id such as inbox or SENT, case-insensitive; in:drafts and in:chats name DRAFT and
+// CHAT, in:anywhere matches all). A bare word matches a substring of the
 // subject, an address or the snippet. Unknown fields are compared like a bare word of "field:value".
 #pragma once
 

@@ -28,7 +28,8 @@ TEST_F(ApiTest, MailboxStatusMapsTheSyncStatus) {
                               {"backfill", {{"done", 10}, {"total", 40}}},
                               {"error", nullptr},
                               {"failed_fetches", 2},
-                              {"authorization", nullptr}}));
+                              {"authorization", nullptr},
+                              {"skipped", json::object()}}));
 
   {
     std::lock_guard lock(sync_.mu);

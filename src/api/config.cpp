@@ -73,6 +73,39 @@ class TableReader {
   std::string error_;
 };
 
+// `gmail_quota` of [sync]: a table name, or a table of units per method over a base table (whose
+// per-minute budget comes along). Returns "" or the error.
+std::string read_gmail_quota(const toml::table& sync, const std::string& file, GmailQuotaSettings& out) {
+  const toml::node* n = sync.get("gmail_quota");
+  if (n == nullptr) return {};
+  const std::string bad_name =
+      ": sync.gmail_quota must be \"2026\", \"legacy\" or a table of units per method";
+  if (const auto* s = n->as_string()) {
+    auto named = GmailQuotaSettings::named(s->get());
+    if (!named) return where(file, n->source()) + bad_name;
+    out = *named;
+    return {};
+  }
+  const auto* t = n->as_table();
+  if (t == nullptr) return where(file, n->source()) + bad_name;
+  if (const toml::node* b = t->get("base")) {
+    const auto* name = b->as_string();
+    auto named = name != nullptr ? GmailQuotaSettings::named(name->get()) : std::nullopt;
+    if (!named) return where(file, b->source()) + ": sync.gmail_quota.base must be \"2026\" or \"legacy\"";
+    out = *named;
+  }
+  std::string ignored = out.base;
+  return TableReader(*t, file, "sync.gmail_quota.")
+      .text("base", ignored)
+      .integer("profile", out.profile, 0)
+      .integer("history_list", out.history_list, 0)
+      .integer("messages_list", out.messages_list, 0)
+      .integer("messages_get", out.messages_get, 0)
+      .integer("watch", out.watch, 0)
+      .integer("stop", out.stop, 0)
+      .finish();
+}
+
 model::Status apply_file(const std::string& file, ServeConfig& cfg) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return make_error(ErrorCode::kNotFound, "cannot read the config file " + file);
@@ -131,24 +164,40 @@ model::Status apply_file(const std::string& file, ServeConfig& cfg) {
               .integer("subscription_minutes", cfg.microsoft.subscription_minutes, 1)
               .finish();
   }
+  if (err.empty()) err = read_gmail_quota(*sync, file, cfg.sync.gmail_quota);
   if (err.empty()) {
+    cfg.sync.gmail_units_per_minute = cfg.sync.gmail_quota.units_per_minute;  // unless set below
     err = TableReader(*sync, file, "sync.")
               .integer("backfill_days", cfg.sync.backfill_days, 0)
               .integer("poll_interval_s", cfg.sync.poll_interval_s, 1)
               .integer("workers", cfg.sync.workers, 1)
               .integer("gmail_units_per_minute", cfg.sync.gmail_units_per_minute, 1)
               .integer("gmail_max_concurrent", cfg.sync.gmail_max_concurrent, 1)
+              .integer("gmail_batch_size", cfg.sync.gmail_batch_size, 0)
               .integer("watch_renew_s", cfg.sync.watch_renew_s, 60)
               .integer("push_hot_window_ms", cfg.sync.push_hot_window_ms, 0)
               .integer("push_hot_poll_ms", cfg.sync.push_hot_poll_ms, 50)
               .integer("authorization_timeout_s", cfg.sync.authorization_timeout_s, 0)
-              .finish();
+              .finish({"gmail_quota"});
+  }
+  if (err.empty() && cfg.sync.gmail_batch_size > 100) {
+    err = file + ": sync.gmail_batch_size must be at most 100 (Gmail's limit per batch request)";
   }
   if (!err.empty()) return make_error(ErrorCode::kInvalidArgument, err);
   return {};
 }
 
 }  // namespace
+
+std::optional<GmailQuotaSettings> GmailQuotaSettings::named(std::string_view name) {
+  GmailQuotaSettings q;  // the 2026 table
+  if (name == "2026") return q;
+  if (name != "legacy") return std::nullopt;
+  q.base = "legacy";
+  q.messages_get = 5;
+  q.units_per_minute = 15000;
+  return q;
+}
 
 EnvLookup process_env() {
   return [](const char* name) -> std::optional<std::string> {

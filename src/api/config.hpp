@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "model/result.hpp"
 
@@ -28,12 +29,35 @@ struct MicrosoftSettings {
   std::int64_t subscription_minutes = 4230;
 };
 
+// Gmail's quota units per call (docs/sync.md "Budgets"): the 2026 table (default,
+// messages.get 20, 6,000 units per user per minute), the legacy one (messages.get 5, 15,000 per
+// minute), or either with some methods overridden by a [sync.gmail_quota] table.
+struct GmailQuotaSettings {
+  std::string base = "2026";  // "2026" or "legacy": the table the listed methods override
+  std::int64_t profile = 1;
+  std::int64_t history_list = 2;
+  std::int64_t messages_list = 5;
+  std::int64_t messages_get = 20;
+  std::int64_t watch = 100;
+  std::int64_t stop = 50;
+  // The per-user budget of `base` (6,000 or 15,000); gmail_units_per_minute, when set, wins.
+  std::int64_t units_per_minute = 6000;
+
+  // The named table ("2026" or "legacy"); std::nullopt for another name.
+  static std::optional<GmailQuotaSettings> named(std::string_view name);
+};
+
 struct SyncSettings {
   std::int64_t backfill_days = 365;
   std::int64_t poll_interval_s = 600;
   std::int64_t workers = 4;
+  // `gmail_quota = "2026" | "legacy"` or a [sync.gmail_quota] table (see GmailQuotaSettings).
+  GmailQuotaSettings gmail_quota;
+  // Units the engine spends per user per minute: gmail_quota's budget unless set explicitly.
   std::int64_t gmail_units_per_minute = 6000;
   std::int64_t gmail_max_concurrent = 8;
+  // Metadata fetches per Gmail batch request (/batch/gmail/v1); 0 or 1 sends each alone.
+  std::int64_t gmail_batch_size = 10;
   std::int64_t watch_renew_s = 86400;
   std::int64_t push_hot_window_ms = 3000;  // sync::EngineConfig: short polls after a push
   std::int64_t push_hot_poll_ms = 200;

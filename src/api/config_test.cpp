@@ -52,6 +52,9 @@ TEST_F(ConfigTest, DefaultsWithoutFileEnvOrFlags) {
   EXPECT_EQ(c->sync.workers, 4);
   EXPECT_EQ(c->sync.gmail_units_per_minute, 6000);
   EXPECT_EQ(c->sync.gmail_max_concurrent, 8);
+  EXPECT_EQ(c->sync.gmail_batch_size, 10);
+  EXPECT_EQ(c->sync.gmail_quota.base, "2026");
+  EXPECT_EQ(c->sync.gmail_quota.messages_get, 20);
   EXPECT_EQ(c->sync.watch_renew_s, 86400);
   EXPECT_EQ(c->sync.push_hot_window_ms, 3000);
   EXPECT_EQ(c->sync.push_hot_poll_ms, 200);
@@ -154,6 +157,62 @@ TEST_F(ConfigTest, ListenMustBeHostAndPort) {
   ServeFlags flags;
   flags.listen = "8080";
   EXPECT_EQ(load_serve_config(flags, env()).error().code, model::ErrorCode::kInvalidArgument);
+}
+
+TEST_F(ConfigTest, GmailQuotaByNameSetsCostsAndTheMatchingBudget) {
+  ServeFlags flags;
+  flags.config_file = write("[sync]\ngmail_quota = \"legacy\"\n");
+  auto legacy = load_serve_config(flags, env());
+  ASSERT_TRUE(legacy.ok()) << legacy.error().detail;
+  const GmailQuotaSettings& q = legacy->sync.gmail_quota;
+  EXPECT_EQ(q.base, "legacy");
+  EXPECT_EQ(q.messages_get, 5);
+  EXPECT_EQ(q.messages_list, 5);
+  EXPECT_EQ(q.history_list, 2);
+  EXPECT_EQ(q.profile, 1);
+  EXPECT_EQ(q.watch, 100);
+  EXPECT_EQ(legacy->sync.gmail_units_per_minute, 15000);
+
+  flags.config_file = write("[sync]\ngmail_quota = \"2026\"\n");
+  auto current = load_serve_config(flags, env());
+  ASSERT_TRUE(current.ok()) << current.error().detail;
+  EXPECT_EQ(current->sync.gmail_quota.messages_get, 20);
+  EXPECT_EQ(current->sync.gmail_units_per_minute, 6000);
+
+  // An explicit budget wins over the table's, wherever it is written.
+  flags.config_file = write("[sync]\ngmail_units_per_minute = 900\ngmail_quota = \"legacy\"\n");
+  auto explicit_budget = load_serve_config(flags, env());
+  ASSERT_TRUE(explicit_budget.ok()) << explicit_budget.error().detail;
+  EXPECT_EQ(explicit_budget->sync.gmail_units_per_minute, 900);
+}
+
+TEST_F(ConfigTest, GmailQuotaTableOverridesMethodsOfItsBase) {
+  ServeFlags flags;
+  flags.config_file = write(R"(
+[sync]
+gmail_batch_size = 25
+[sync.gmail_quota]
+base = "legacy"
+messages_get = 7
+watch = 3
+)");
+  auto c = load_serve_config(flags, env());
+  ASSERT_TRUE(c.ok()) << c.error().detail;
+  EXPECT_EQ(c->sync.gmail_quota.messages_get, 7);
+  EXPECT_EQ(c->sync.gmail_quota.watch, 3);
+  EXPECT_EQ(c->sync.gmail_quota.messages_list, 5);
+  EXPECT_EQ(c->sync.gmail_units_per_minute, 15000);
+  EXPECT_EQ(c->sync.gmail_batch_size, 25);
+
+  for (const char* bad : {"[sync]\ngmail_quota = \"2019\"\n", "[sync]\ngmail_quota = 5\n",
+                          "[sync.gmail_quota]\nmessages_get = -1\n", "[sync.gmail_quota]\nthreads_get = 40\n",
+                          "[sync.gmail_quota]\nbase = \"new\"\n", "[sync]\ngmail_batch_size = 101\n"}) {
+    flags.config_file = write(bad);
+    auto r = load_serve_config(flags, env());
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code, model::ErrorCode::kInvalidArgument);
+    EXPECT_NE(r.error().detail.find("hiresync.toml"), std::string::npos) << r.error().detail;
+  }
 }
 
 }  // namespace

@@ -78,7 +78,8 @@ HandlerResult get_mailbox(Ctx& ctx) {
                              {"backfill", {{"done", s.backfill_done}, {"total", s.backfill_total}}},
                              {"error", problem_json(s.problem)},
                              {"failed_fetches", s.failed_fetches},
-                             {"authorization", authorization}});
+                             {"authorization", authorization},
+                             {"skipped", s.skipped}});
 }
 
 HandlerResult authorize_mailbox(Ctx& ctx) {

@@ -52,6 +52,11 @@ providers::google::GoogleConfig google_config(const api::ServeConfig& cfg) {
   g.push_audience =
       cfg.google.push_audience.empty() ? cfg.public_url + "/webhooks/google" : cfg.google.push_audience;
   g.push_service_account = cfg.google.push_service_account;
+  const api::GmailQuotaSettings& q = cfg.sync.gmail_quota;
+  g.quota = {static_cast<int>(q.profile),       static_cast<int>(q.history_list),
+             static_cast<int>(q.messages_list), static_cast<int>(q.messages_get),
+             static_cast<int>(q.watch),         static_cast<int>(q.stop)};
+  g.batch_size = static_cast<int>(cfg.sync.gmail_batch_size);
   if (!cfg.sandbox.empty()) {
     std::string base = cfg.sandbox;
     while (!base.empty() && base.back() == '/') base.pop_back();

@@ -136,6 +136,22 @@ class MailClient {
   virtual model::Result<ChangePage> changes(const std::string& access_token, const std::string& cursor,
                                             const std::string& page_token) = 0;
   virtual model::Result<MessageMetadata> metadata(const std::string& access_token, const std::string& id) = 0;
+  // How many ids metadata_batch() should be given at once; 1 (the default) means no batching.
+  virtual int metadata_batch_size() const { return 1; }
+  // The metadata of each of `ids`, in their order, each classified as metadata() would be (a
+  // vanished message is kNotFound, a rate-limited call kRateLimited): calls fail one by one. The
+  // outer error is for the whole request (network, 401, a refused batch): nothing was fetched.
+  // Quota: one call of kGetMetadata per id. The default calls metadata() one after the other.
+  virtual model::Result<std::vector<model::Result<MessageMetadata>>> metadata_batch(
+      const std::string& access_token, const std::vector<std::string>& ids) {
+    std::vector<model::Result<MessageMetadata>> out;
+    out.reserve(ids.size());
+    for (const std::string& id : ids) {
+      out.push_back(metadata(access_token, id));
+      if (!out.back() && out.back().error().code == model::ErrorCode::kAuthExpired) return out.back().error();
+    }
+    return out;
+  }
   // The whole RFC 5322 message, decoded.
   virtual model::Result<std::string> raw(const std::string& access_token, const std::string& id) = 0;
   // Starts or renews push notifications (Gmail users.watch; Graph subscriptions, created or

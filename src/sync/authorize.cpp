@@ -196,6 +196,9 @@ model::Result<MailboxStatus> Engine::status(model::Id user_id) {
   s.backfill_done = mb->backfill_done;
   s.backfill_total = mb->backfill_total;
   s.failed_fetches = mb->failed_fetches;
+  auto counts = (*store)->mailbox_counts(mb->id);
+  if (!counts) return counts.error();
+  s.skipped = counts->skipped;
   if (model::find_problem(mb->state_cause) != nullptr) s.problem = mb->state_cause;
   return s;
 }

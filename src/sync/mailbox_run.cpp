@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <set>
+#include <utility>
 
 #include "mime/mime.hpp"
 
@@ -36,6 +37,18 @@ ingest::MailboxScope scope_of(const store::Mailbox& mb, const model::Contract& c
   scope.match.owner_address = mb.address;
   scope.match.internal_domains = contract.settings.internal_domains;
   return scope;
+}
+
+// Messages the provider labels as not (yet, or no longer) real mail: a draft (Gmail adds a new
+// message id on every autosave; the sent message gets another new id), spam, trash, a chat. They
+// are never stored; the reason is counted as a skip. docs/sync.md "Drafts, spam, trash, chat".
+const char* not_mail_reason(const std::vector<std::string>& labels) {
+  static constexpr std::pair<const char*, const char*> kLabels[] = {
+      {"DRAFT", "draft"}, {"SPAM", "spam"}, {"TRASH", "trash"}, {"CHAT", "chat"}};
+  for (const auto& [label, reason] : kLabels) {
+    if (std::find(labels.begin(), labels.end(), label) != labels.end()) return reason;
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -97,9 +110,9 @@ Status MailboxRun::refresh_tokens() {
 }
 
 template <typename T, typename Fn>
-model::Result<T> MailboxRun::call(MailClient::Call which, const char* endpoint, Fn&& fn) {
+model::Result<T> MailboxRun::call(MailClient::Call which, const char* endpoint, Fn&& fn, int times) {
   for (int attempt = 0;; ++attempt) {
-    if (!ctx_.budget.acquire(ctx_.mail.cost(which), ctx_.stop)) {
+    if (!ctx_.budget.acquire(static_cast<std::int64_t>(ctx_.mail.cost(which)) * times, ctx_.stop)) {
       return model::make_error(ErrorCode::kTransient, "engine stopping");
     }
     model::Result<T> r = fn(tokens_.access_token);
@@ -347,6 +360,60 @@ Status MailboxRun::renew_watch() {
   return ctx_.store.save_cursor(ctx_.mailbox.id, serialize(cursor_));
 }
 
+std::vector<model::Result<providers::MessageMetadata>> MailboxRun::fetch_metadata(
+    const std::vector<std::string>& ids) {
+  using Metadata = model::Result<providers::MessageMetadata>;
+  if (ids.size() == 1 || ctx_.mail.metadata_batch_size() <= 1) {
+    std::vector<Metadata> out;
+    for (const std::string& id : ids) {
+      out.push_back(
+          call<providers::MessageMetadata>(MailClient::Call::kGetMetadata, "messages.get.metadata",
+                                           [&](const std::string& t) { return ctx_.mail.metadata(t, id); }));
+      if (!out.back()) break;  // the page stops at the first failure: nothing after it is needed
+    }
+    return out;
+  }
+  // A batch's calls can be refused one by one (Gmail's per-user concurrency and rate limits); those
+  // are sent again, alone of the others, after a pause of the whole budget (Retry-After or backoff).
+  constexpr int kRetries = 3;
+  std::vector<Metadata> out(ids.size(), model::make_error(ErrorCode::kTransient, "not fetched"));
+  std::vector<std::size_t> pending(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) pending[i] = i;
+  std::mt19937_64 rng(std::random_device{}());
+  for (int attempt = 1;; ++attempt) {
+    std::vector<std::string> want;
+    want.reserve(pending.size());
+    for (const std::size_t i : pending) want.push_back(ids[i]);
+    auto results = call<std::vector<Metadata>>(
+        MailClient::Call::kGetMetadata, "messages.get.metadata.batch",
+        [&](const std::string& t) { return ctx_.mail.metadata_batch(t, want); },
+        static_cast<int>(want.size()));
+    if (!results || results->size() != want.size()) {
+      const model::Error e =
+          results ? model::make_error(ErrorCode::kMalformedInput, "batch answer size") : results.error();
+      for (const std::size_t i : pending) out[i] = e;
+      return out;
+    }
+    std::vector<std::size_t> limited;
+    std::int64_t retry_after_s = -1;
+    for (std::size_t k = 0; k < pending.size(); ++k) {
+      Metadata& r = (*results)[k];
+      if (!r && r.error().code == ErrorCode::kRateLimited) {
+        limited.push_back(pending[k]);
+        retry_after_s = std::max<std::int64_t>(retry_after_s, r.error().retry_after_s);
+      }
+      out[pending[k]] = std::move(r);
+    }
+    if (limited.empty() || attempt > kRetries) return out;
+    ctx_.metrics.increment("hiresync_batch_part_retries_total", {{"provider", ctx_.mailbox.provider}},
+                           static_cast<double>(limited.size()));
+    const std::int64_t wait_ms =
+        retry_after_s > 0 ? retry_after_s * 1000 : backoff_ms(attempt, 1000, 32000, rng);
+    ctx_.budget.pause_until(ctx_.now_ms() + wait_ms);
+    pending = std::move(limited);
+  }
+}
+
 Status MailboxRun::handle_page(const std::vector<providers::MessageRef>& refs,
                                const std::optional<SyncCursor>& commit_cursor, bool live) {
   // Phase one: fetch, no transaction held while the provider answers.
@@ -354,17 +421,27 @@ Status MailboxRun::handle_page(const std::vector<providers::MessageRef>& refs,
   std::set<std::string> in_page;
   std::optional<model::Error> failure;
   std::string failed_id;
+  std::vector<const providers::MessageRef*> todo;
   for (const auto& ref : refs) {
     if (!in_page.insert(ref.id).second) continue;
     auto seen = ctx_.store.was_seen(ctx_.mailbox.id, ref.id);
     if (!seen) return seen.error();
-    if (*seen) continue;
+    if (!*seen) todo.push_back(&ref);
+  }
+  // Headers are fetched a batch ahead of the loop below (one id at a time without batching).
+  const auto batch = static_cast<std::size_t>(std::max(1, ctx_.mail.metadata_batch_size()));
+  std::vector<model::Result<providers::MessageMetadata>> fetched;
+  for (std::size_t i = 0; i < todo.size(); ++i) {
+    const providers::MessageRef& ref = *todo[i];
+    if (i % batch == 0) {
+      std::vector<std::string> ids;
+      for (std::size_t j = i; j < std::min(todo.size(), i + batch); ++j) ids.push_back(todo[j]->id);
+      fetched = fetch_metadata(ids);
+    }
     Prepared p;
     p.incoming.provider_message_id = ref.id;
     p.incoming.provider_thread_id = ref.thread_id;
-    auto meta =
-        call<providers::MessageMetadata>(MailClient::Call::kGetMetadata, "messages.get.metadata",
-                                         [&](const std::string& t) { return ctx_.mail.metadata(t, ref.id); });
+    auto& meta = fetched[i % batch];
     if (!meta) {
       if (meta.error().code == ErrorCode::kNotFound) {  // deleted since it was listed
         p.kind = Prepared::Kind::kVanished;
@@ -374,6 +451,12 @@ Status MailboxRun::handle_page(const std::vector<providers::MessageRef>& refs,
       failure = meta.error();
       failed_id = ref.id;
       break;
+    }
+    if (const char* reason = not_mail_reason(meta->labels)) {
+      p.kind = Prepared::Kind::kNotMail;
+      p.not_mail = reason;
+      prepared.push_back(std::move(p));
+      continue;
     }
     if (!meta->ref.thread_id.empty()) p.incoming.provider_thread_id = meta->ref.thread_id;
     p.internal_date_ms = meta->internal_date_ms;
@@ -413,9 +496,14 @@ Status MailboxRun::handle_page(const std::vector<providers::MessageRef>& refs,
   auto tx = ctx_.store.begin("sync_page");
   if (!tx) return tx.error();
   std::vector<std::int64_t> latencies_ms;
+  store::MailboxCounts not_mail;  // assessed here, not by ingest: counted beside its counts
   for (auto& p : prepared) {
     const std::string& id = p.incoming.provider_message_id;
     if (p.kind == Prepared::Kind::kMalformed) ingestor_.count_malformed();
+    if (p.kind == Prepared::Kind::kNotMail) {
+      ++not_mail.seen;
+      ++not_mail.skipped[p.not_mail];
+    }
     if (p.kind == Prepared::Kind::kMessage) {
       PrefetchedSource source(p.raw);
       auto r = ingestor_.ingest(p.incoming, p.assessed, source);
@@ -433,8 +521,12 @@ Status MailboxRun::handle_page(const std::vector<providers::MessageRef>& refs,
   } else if (commit_cursor) {
     if (auto st = ctx_.store.save_cursor(ctx_.mailbox.id, serialize(*commit_cursor)); !st) return st;
   }
-  const store::MailboxCounts counts = ingestor_.pending_counts();
+  store::MailboxCounts counts = ingestor_.pending_counts();
   if (auto st = ingestor_.flush_counts(); !st) return st;
+  if (not_mail.seen > 0) {
+    if (auto st = ctx_.store.add_mailbox_counts(ctx_.mailbox.id, not_mail); !st) return st;
+    for (const auto& [reason, n] : not_mail.skipped) counts.skipped[reason] += n;
+  }
   if (auto st = (*tx)->commit(); !st) return st;
 
   // Metrics only once committed: what they count is visible.

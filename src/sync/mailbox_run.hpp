@@ -78,14 +78,20 @@ class MailboxRun {
     match::MatchResult assessed;
     std::string raw;
     std::int64_t internal_date_ms = 0;
-    enum class Kind { kMessage, kVanished, kMalformed } kind = Kind::kMessage;
+    enum class Kind { kMessage, kVanished, kMalformed, kNotMail } kind = Kind::kMessage;
+    const char* not_mail = "";  // kNotMail: the skip reason (draft, spam, trash, chat)
   };
 
   model::Status ensure_tokens();
   model::Status refresh_tokens();
-  // Calls the provider with the access token under the budget; one refresh on kAuthExpired.
+  // Calls the provider with the access token under the budget (`times` calls of `which`: a batch);
+  // one refresh on kAuthExpired.
   template <typename T, typename Fn>
-  model::Result<T> call(providers::MailClient::Call which, const char* endpoint, Fn&& fn);
+  model::Result<T> call(providers::MailClient::Call which, const char* endpoint, Fn&& fn, int times = 1);
+  // The metadata of `ids`, in their order: batched (MailClient::metadata_batch_size) when the
+  // provider batches, retrying rate-limited calls alone with backoff (a few times); each failure
+  // stays the failure of its id.
+  std::vector<model::Result<providers::MessageMetadata>> fetch_metadata(const std::vector<std::string>& ids);
 
   model::Status backfill();
   model::Status targeted();

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,8 +26,9 @@ struct MailboxStatus {
   std::int64_t last_synced_at = 0;  // unix seconds; 0 = never
   std::int64_t backfill_done = 0;
   std::int64_t backfill_total = 0;
-  std::string problem;              // model/problems.hpp code of the current error, or ""
-  std::int64_t failed_fetches = 0;  // messages whose fetch failed and are being retried
+  std::string problem;                          // model/problems.hpp code of the current error, or ""
+  std::int64_t failed_fetches = 0;              // messages whose fetch failed and are being retried
+  std::map<std::string, std::int64_t> skipped;  // reason -> messages assessed and not stored
 };
 
 // Why one message would or would not sync in the caller's mailbox (POST /api/me/mailbox/explain).

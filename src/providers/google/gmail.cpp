@@ -1,6 +1,7 @@
 // The Gmail REST API v1 calls the sync engine makes (PROTOCOLS.md A.2-A.6, A.8).
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <unordered_set>
 #include <utility>
 
@@ -14,7 +15,9 @@ using model::ErrorCode;
 using nlohmann::json;
 
 constexpr std::chrono::milliseconds kTimeout{30000};
-constexpr int kMaxPage = 500;  // messages.list and history.list maximum maxResults
+constexpr int kMaxPage = 500;   // messages.list and history.list maximum maxResults
+constexpr int kMaxBatch = 100;  // calls per batch request
+constexpr const char* kBoundary = "hiresync_batch_6a0c2f";  // never in a part: paths are URL-encoded
 
 // The headers the matcher and the threader read (metadata fetch).
 constexpr std::array<const char*, 11> kMetadataHeaders{"From",       "To",          "Cc",        "Bcc",
@@ -43,20 +46,21 @@ class GmailClient final : public MailClient {
       : config_(std::move(config)), http_(http), base_(config_.api_base + "/gmail/v1/users/me") {}
 
   int cost(Call call) const override {
+    const GoogleConfig::QuotaUnits& q = config_.quota;
     switch (call) {
       case Call::kProfile:
-        return 1;
+        return q.profile;
       case Call::kHistory:
-        return 2;
+        return q.history_list;
       case Call::kList:
-        return 5;
+        return q.messages_list;
       case Call::kGetMetadata:
       case Call::kGetRaw:
-        return config_.quota_2026 ? 20 : 5;
+        return q.messages_get;
       case Call::kWatch:
-        return 100;
+        return q.watch;
       case Call::kStop:
-        return 50;
+        return q.stop;
     }
     return 1;
   }
@@ -126,30 +130,60 @@ class GmailClient final : public MailClient {
   }
 
   model::Result<MessageMetadata> metadata(const std::string& access_token, const std::string& id) override {
-    net::Fields params{{"format", "metadata"}};
-    for (const char* name : kMetadataHeaders) params.emplace_back("metadataHeaders", name);
-    auto body = get_json(access_token, with_query(message_url(id), params), "gmail");
+    auto body = get_json(access_token, with_query(message_url(id), metadata_params()), "gmail");
     if (!body) return body.error();
-    MessageMetadata out;
-    out.ref = read_ref(*body);
-    if (out.ref.id.empty()) return malformed("message without id");
-    out.internal_date_ms = json_int(*body, "internalDate").value_or(0);
-    auto labels = body->find("labelIds");
-    if (labels != body->end() && labels->is_array()) {
-      for (const auto& label : *labels) {
-        if (label.is_string()) out.labels.push_back(label.get<std::string>());
-      }
+    return read_metadata(*body);
+  }
+
+  int metadata_batch_size() const override { return std::clamp(config_.batch_size, 1, kMaxBatch); }
+
+  // One batch request (docs/sync.md "Budgets"): each id a GET .../messages/{id}?format=metadata
+  // part with Content-ID "m<index>"; answers are paired by Content-ID, since Gmail may send them
+  // in any order. A part that is missing from the answer is a transient failure of that id.
+  model::Result<std::vector<model::Result<MessageMetadata>>> metadata_batch(
+      const std::string& access_token, const std::vector<std::string>& ids) override {
+    if (ids.size() > static_cast<std::size_t>(kMaxBatch)) {
+      return model::make_error(ErrorCode::kInternal, "google batch: more than 100 calls");
     }
-    auto payload = body->find("payload");
-    if (payload != body->end() && payload->is_object()) {
-      auto headers = payload->find("headers");
-      if (headers != payload->end() && headers->is_array()) {
-        for (const auto& header : *headers) {
-          std::string name = json_string(header, "name");
-          if (name.empty() || name.find_first_of(":\r\n") != std::string::npos) continue;
-          out.raw_headers += name + ": " + one_line(json_string(header, "value")) + "\r\n";
-        }
+    std::vector<internal::BatchCall> calls;
+    calls.reserve(ids.size());
+    const std::string query = "?" + net::encode_query(metadata_params());
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      calls.push_back(
+          {"m" + std::to_string(i), "/gmail/v1/users/me/messages/" + net::url_encode(ids[i]) + query});
+    }
+    auto request = make_request(access_token, "POST", config_.api_base + "/batch/gmail/v1");
+    request.headers.emplace_back("Content-Type", std::string("multipart/mixed; boundary=") + kBoundary);
+    request.body = internal::batch_body(kBoundary, calls);
+    auto response = providers::send(http_, request, map_error, "gmail");
+    if (!response) return response.error();
+    auto replies = internal::parse_batch_response(response->header("Content-Type"), response->body);
+    if (!replies) return replies.error();
+
+    std::vector<model::Result<MessageMetadata>> out(
+        ids.size(), model::make_error(ErrorCode::kTransient, "google batch: no answer for this call"));
+    for (const internal::BatchReply& reply : *replies) {
+      if (reply.content_id.size() < 2 || reply.content_id[0] != 'm') continue;
+      std::size_t index = 0;
+      const auto [end, ec] = std::from_chars(reply.content_id.data() + 1,
+                                             reply.content_id.data() + reply.content_id.size(), index);
+      if (ec != std::errc() || end != reply.content_id.data() + reply.content_id.size() ||
+          index >= ids.size()) {
+        continue;
       }
+      if (reply.status < 200 || reply.status > 299) {
+        model::Error error = map_error(reply.status, reply.body, reply.retry_after, "gmail");
+        // A refused token refuses every part: the whole batch is retried after a refresh.
+        if (error.code == ErrorCode::kAuthExpired) return error;
+        out[index] = std::move(error);
+        continue;
+      }
+      auto body = parse_json(reply.body);
+      if (!body || !body->is_object()) {
+        out[index] = malformed("batch part is not a JSON object");
+        continue;
+      }
+      out[index] = read_metadata(*body);
     }
     return out;
   }
@@ -196,6 +230,37 @@ class GmailClient final : public MailClient {
   }
 
   std::string message_url(const std::string& id) const { return base_ + "/messages/" + net::url_encode(id); }
+
+  static net::Fields metadata_params() {
+    net::Fields params{{"format", "metadata"}};
+    for (const char* name : kMetadataHeaders) params.emplace_back("metadataHeaders", name);
+    return params;
+  }
+
+  static model::Result<MessageMetadata> read_metadata(const json& body) {
+    MessageMetadata out;
+    out.ref = read_ref(body);
+    if (out.ref.id.empty()) return malformed("message without id");
+    out.internal_date_ms = json_int(body, "internalDate").value_or(0);
+    auto labels = body.find("labelIds");
+    if (labels != body.end() && labels->is_array()) {
+      for (const auto& label : *labels) {
+        if (label.is_string()) out.labels.push_back(label.get<std::string>());
+      }
+    }
+    auto payload = body.find("payload");
+    if (payload != body.end() && payload->is_object()) {
+      auto headers = payload->find("headers");
+      if (headers != payload->end() && headers->is_array()) {
+        for (const auto& header : *headers) {
+          std::string name = json_string(header, "name");
+          if (name.empty() || name.find_first_of(":\r\n") != std::string::npos) continue;
+          out.raw_headers += name + ": " + one_line(json_string(header, "value")) + "\r\n";
+        }
+      }
+    }
+    return out;
+  }
 
   static net::ClientRequest make_request(const std::string& access_token, const char* method,
                                          std::string url) {

@@ -290,12 +290,21 @@ TEST_F(GmailTest, CostFollowsTheQuotaTable) {
   EXPECT_EQ(client_->cost(Call::kWatch), 100);
   EXPECT_EQ(client_->cost(Call::kStop), 50);
   GoogleConfig legacy = config();
-  legacy.quota_2026 = false;
+  legacy.quota.messages_get = 5;
   auto old = make_mail_client(legacy, http_);
   EXPECT_EQ(old->cost(Call::kGetMetadata), 5);
   EXPECT_EQ(old->cost(Call::kGetRaw), 5);
   EXPECT_EQ(old->cost(Call::kList), 5);
   EXPECT_EQ(old->cost(Call::kProfile), 1);
+  GoogleConfig custom = config();
+  custom.quota = {3, 4, 6, 7, 8, 9};
+  auto mine = make_mail_client(custom, http_);
+  EXPECT_EQ(mine->cost(Call::kProfile), 3);
+  EXPECT_EQ(mine->cost(Call::kHistory), 4);
+  EXPECT_EQ(mine->cost(Call::kList), 6);
+  EXPECT_EQ(mine->cost(Call::kGetMetadata), 7);
+  EXPECT_EQ(mine->cost(Call::kWatch), 8);
+  EXPECT_EQ(mine->cost(Call::kStop), 9);
 }
 
 }  // namespace

@@ -33,8 +33,20 @@ struct GoogleConfig {
   // the service account the subscription signs as; empty email accepts any verified email.
   std::string push_audience;
   std::string push_service_account;
-  // Quota table: false = legacy (messages.get 5 units), true = the 2026 table (messages.get 20).
-  bool quota_2026 = true;
+  // Quota units per call (MailClient::cost; docs/sync.md "Budgets"). The default is the 2026 table;
+  // the legacy table charges messages.get 5. A batch request costs the sum of its calls.
+  struct QuotaUnits {
+    int profile = 1;
+    int history_list = 2;
+    int messages_list = 5;
+    int messages_get = 20;
+    int watch = 100;
+    int stop = 50;
+  };
+  QuotaUnits quota;
+  // Metadata fetches sent together in one batch request (/batch/gmail/v1, at most 100); 1 or 0:
+  // one request per message. docs/sync.md "Budgets" says why 10.
+  int batch_size = 10;
 };
 
 // `http` must outlive the clients. Thread-safe when `http` is. `clock_s` (unix seconds) dates
