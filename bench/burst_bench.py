@@ -32,16 +32,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration", "sync"))
 from harness import Stack, World, message, wait_until  # noqa: E402
 from results_md import write_section  # noqa: E402
+from sync_bench import percentile  # noqa: E402
 
 BEGIN, END = "<!-- burst-bench:begin -->", "<!-- burst-bench:end -->"
 MODES = {"hot": {"push_hot_window_ms": 3000, "push_hot_poll_ms": 200},
          "one follow-up": {"push_hot_window_ms": 1500, "push_hot_poll_ms": 1500}}
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, int(round(p / 100.0 * (len(ordered) - 1)))))
-    return ordered[k]
 
 
 class Watcher:
