@@ -4,21 +4,20 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
-#include <openssl/sha.h>
 
 #include <condition_variable>
-#include <regex>
 
 #include "net/client.hpp"
 #include "net/server.hpp"
 #include "sandbox/control.hpp"
 #include "sandbox/google/google_sandbox.hpp"
-#include "sandbox/google/mime_tree.hpp"
+#include "sandbox/google/http_test_support.hpp"
 
 namespace hiresync::sandbox::google {
 namespace {
 
 using nlohmann::json;
+using test_support::SandboxHttpTest;
 
 // Verifies an RS256 JWT against a JWKS with OpenSSL only; fills `claims` on success.
 bool verify_rs256(const std::string& jwt, const json& jwks, json& claims) {
@@ -66,12 +65,6 @@ bool verify_rs256(const std::string& jwt, const json& jwks, json& claims) {
   return ok;
 }
 
-std::string s256(const std::string& verifier) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(verifier.data()), verifier.size(), digest);
-  return net::base64url_encode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
-}
-
 // Collects the POSTs a push endpoint receives.
 class PushReceiver {
  public:
@@ -109,110 +102,6 @@ class PushReceiver {
   int fail_ = 0;
   net::HttpServer server_;
   std::string url_;
-};
-
-class SandboxHttpTest : public ::testing::Test {
- protected:
-  void start(GoogleOptions options) {
-    auto g = GoogleSandbox::create(std::move(options), clock_);
-    ASSERT_TRUE(g.ok());
-    std::vector<std::unique_ptr<ProviderSandbox>> providers;
-    providers.push_back(std::move(g).value());
-    sandbox_ = std::make_unique<Sandbox>(std::move(providers));
-    server_ = std::make_unique<net::HttpServer>([this](const net::Request& r) { return sandbox_->handle(r); },
-                                                net::ServerOptions{});
-    auto port = server_->start("127.0.0.1:0");
-    ASSERT_TRUE(port.ok());
-    base_ = "http://127.0.0.1:" + std::to_string(*port);
-  }
-  void TearDown() override {
-    if (server_) server_->stop();
-  }
-
-  net::ClientResponse send(const std::string& method, const std::string& path, const std::string& body = "",
-                           net::Fields headers = {}) {
-    net::ClientRequest req;
-    req.method = method;
-    req.url = base_ + path;
-    req.body = body;
-    req.headers = std::move(headers);
-    auto r = client_->send(req);
-    EXPECT_TRUE(r.ok()) << path;
-    return r.ok() ? *r : net::ClientResponse{};
-  }
-  net::ClientResponse control(const std::string& path, const json& body) {
-    return send("POST", path, body.dump(), {{"Content-Type", "application/json"}});
-  }
-  net::ClientResponse form(const std::string& path, const net::Fields& fields) {
-    return send("POST", path, net::encode_query(fields),
-                {{"Content-Type", "application/x-www-form-urlencoded"}});
-  }
-  net::ClientResponse api(const std::string& path, const std::string& token) {
-    return send("GET", "/gmail/v1/users/me/" + path, "", {{"Authorization", "Bearer " + token}});
-  }
-
-  std::string auth_url(const std::string& account, const std::string& verifier, const std::string& scope) {
-    return "/o/oauth2/v2/auth?" + net::encode_query({{"response_type", "code"},
-                                                     {"client_id", kClientId},
-                                                     {"redirect_uri", kRedirect},
-                                                     {"scope", scope},
-                                                     {"state", "st<8>"},
-                                                     {"access_type", "offline"},
-                                                     {"prompt", "consent"},
-                                                     {"login_hint", account},
-                                                     {"code_challenge", s256(verifier)},
-                                                     {"code_challenge_method", "S256"}});
-  }
-  // The query of the redirect the authorize flow ended with.
-  static net::Fields redirect_query(const net::ClientResponse& r) {
-    EXPECT_EQ(r.status, 302);
-    const std::string location = r.header("Location");
-    EXPECT_EQ(location.rfind(kRedirect, 0), 0u) << location;
-    return net::parse_query(location.substr(location.find('?') + 1));
-  }
-  static std::string value(const net::Fields& f, const std::string& name) {
-    for (const auto& [n, v] : f) {
-      if (n == name) return v;
-    }
-    return {};
-  }
-  // Runs the consent page: GET authorize, then POST the form with `decision`; the decision's answer.
-  net::ClientResponse decide(const std::string& account, const std::string& verifier,
-                             const std::string& decision, const std::string& scope = kScope) {
-    const net::ClientResponse page = send("GET", auth_url(account, verifier, scope));
-    EXPECT_EQ(page.status, 200);
-    EXPECT_NE(page.body.find(account), std::string::npos);
-    EXPECT_EQ(page.body.find("<8>"), std::string::npos);  // nothing is echoed unescaped
-    std::smatch m;
-    EXPECT_TRUE(std::regex_search(page.body, m, std::regex("name=\"request_id\" value=\"([^\"]+)\"")));
-    return form("/o/oauth2/v2/auth/decision",
-                {{"request_id", m[1].str()}, {"account", account}, {"decision", decision}});
-  }
-  // The same, for a decision that redirects back: the redirect's query.
-  net::Fields consent(const std::string& account, const std::string& verifier, const std::string& decision,
-                      const std::string& scope = kScope) {
-    return redirect_query(decide(account, verifier, decision, scope));
-  }
-  json exchange(const std::string& code, const std::string& verifier, int expect_status) {
-    const net::ClientResponse r = form("/token", {{"grant_type", "authorization_code"},
-                                                  {"code", code},
-                                                  {"redirect_uri", kRedirect},
-                                                  {"client_id", kClientId},
-                                                  {"client_secret", kClientSecret},
-                                                  {"code_verifier", verifier}});
-    EXPECT_EQ(r.status, expect_status) << r.body;
-    EXPECT_EQ(r.header("Cache-Control"), "no-store");
-    return json::parse(r.body);
-  }
-
-  static constexpr const char* kRedirect = "http://127.0.0.1:8080/oauth/callback";
-  static constexpr const char* kScope = "https://www.googleapis.com/auth/gmail.readonly openid email";
-  const std::string verifier_ = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-  ManualClock clock_;
-  std::unique_ptr<net::HttpClient> client_ = net::make_curl_client();
-  std::unique_ptr<Sandbox> sandbox_;
-  std::unique_ptr<net::HttpServer> server_;
-  std::string base_;
 };
 
 TEST_F(SandboxHttpTest, OAuthCodeFlowWithPkceRefreshAndRevoke) {
@@ -469,175 +358,6 @@ TEST_F(SandboxHttpTest, PushRetriesAfterAFailedDeliveryAndHonoursTheRateCap) {
             json::parse(got[1].body)["message"]["messageId"]);
   const json stats = json::parse(send("GET", "/control/stats?account=rita@acme.com").body);
   EXPECT_EQ(stats["pushes"]["dropped"], 1);
-}
-
-namespace batch_test {
-
-// A part of a batch request body.
-std::string part(const std::string& id, const std::string& request_line, const std::string& headers = "") {
-  return "--b\r\nContent-Type: application/http\r\nContent-ID: <" + id + ">\r\n\r\n" + request_line + "\r\n" +
-         headers + "\r\n";
-}
-
-}  // namespace batch_test
-
-class SandboxBatchTest : public SandboxHttpTest {
- protected:
-  // An account holding `n` delivered messages; returns their ids and sets token_.
-  std::vector<std::string> account_with(int n, GoogleOptions options = {}) {
-    start(std::move(options));
-    EXPECT_EQ(control("/control/accounts", {{"provider", "google"}, {"address", "rita@acme.com"}}).status,
-              201);
-    const net::Fields cb = consent("rita@acme.com", verifier_, "allow");
-    token_ = exchange(value(cb, "code"), verifier_, 200)["access_token"];
-    std::vector<std::string> ids;
-    for (int i = 0; i < n; ++i) {
-      const std::string raw = "From: a" + std::to_string(i) + "@x.com\r\nTo: rita@acme.com\r\nSubject: s" +
-                              std::to_string(i) + "\r\n\r\nbody\r\n";
-      ids.push_back(
-          json::parse(control("/control/accounts/rita@acme.com/messages", {{"raw", raw}}).body)["id"]);
-    }
-    return ids;
-  }
-  net::ClientResponse batch(const std::string& body, const std::string& token) {
-    return send("POST", "/batch/gmail/v1", body,
-                {{"Authorization", "Bearer " + token}, {"Content-Type", "multipart/mixed; boundary=b"}});
-  }
-  // The response's parts: Content-ID -> (status line, body).
-  static std::vector<std::pair<std::string, MimePart>> parts(const net::ClientResponse& r) {
-    const MimePart root = parse_mime_tree("Content-Type: " + r.header("Content-Type") + "\r\n\r\n" + r.body);
-    std::vector<std::pair<std::string, MimePart>> out;
-    for (const MimePart& p : root.parts) out.emplace_back(header_value(p.headers, "Content-ID"), p);
-    return out;
-  }
-  json stats() { return json::parse(send("GET", "/control/stats?account=rita@acme.com").body); }
-  std::string token_;
-};
-
-TEST_F(SandboxBatchTest, EachPartIsACallAnsweredByContentIdInAnotherOrder) {
-  const std::vector<std::string> ids = account_with(3);
-  std::string body;
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    body += batch_test::part("c" + std::to_string(i),
-                             "GET /gmail/v1/users/me/messages/" + ids[i] + "?format=metadata HTTP/1.1");
-  }
-  body += batch_test::part("gone", "GET /gmail/v1/users/me/messages/1234567890abcdef?format=metadata");
-  body += "--b--\r\n";
-  const json before = stats();
-  const net::ClientResponse r = batch(body, token_);
-  ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(r.header("Content-Type").rfind("multipart/mixed; boundary=", 0), 0u);
-  const auto answers = parts(r);
-  ASSERT_EQ(answers.size(), 4u);
-  EXPECT_EQ(answers.front().first, "<response-gone>");  // reversed: pairing must use Content-ID
-  EXPECT_EQ(answers.front().second.body.rfind("HTTP/1.1 404", 0), 0u) << answers.front().second.body;
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    const auto& [cid, p] = answers[answers.size() - 1 - i];
-    EXPECT_EQ(cid, "<response-c" + std::to_string(i) + ">");
-    EXPECT_EQ(p.body.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << p.body;
-    EXPECT_NE(p.body.find("\"id\":\"" + ids[i] + "\""), std::string::npos) << p.body;
-  }
-  // Charged as four messages.get calls (20 units each in the 2026 table), one HTTP request.
-  const json after = stats();
-  EXPECT_EQ(after["units"].get<int>() - before["units"].get<int>(), 80);
-  EXPECT_EQ(after["endpoints"]["messages.get.metadata"].get<int>() -
-                before["endpoints"]["messages.get.metadata"].get<int>(),
-            4);
-  EXPECT_EQ(after["http_requests"].get<int>() - before["http_requests"].get<int>(), 1);
-  EXPECT_EQ(after["batched_calls"].get<int>() - before["batched_calls"].get<int>(), 4);
-}
-
-TEST_F(SandboxBatchTest, OuterTokenAppliesLimitsHoldPerPartAndMoreThan100IsRefused) {
-  GoogleOptions options;
-  options.max_concurrent = 2;  // the parts run at once: the third and fourth are over the cap
-  const std::vector<std::string> ids = account_with(1, options);
-  const std::string get = "GET /gmail/v1/users/me/messages/" + ids[0] + "?format=minimal";
-  std::string body;
-  for (int i = 0; i < 4; ++i) body += batch_test::part("p" + std::to_string(i), get);
-  body += "--b--\r\n";
-  const auto answers = parts(batch(body, token_));
-  ASSERT_EQ(answers.size(), 4u);
-  int ok = 0;
-  int limited = 0;
-  for (const auto& [cid, p] : answers) {
-    if (p.body.rfind("HTTP/1.1 200", 0) == 0) ++ok;
-    if (p.body.rfind("HTTP/1.1 429", 0) == 0 &&
-        p.body.find("Too many concurrent requests for user") != std::string::npos)
-      ++limited;
-  }
-  EXPECT_EQ(ok, 2);
-  EXPECT_EQ(limited, 2);
-
-  // Without a valid outer token every part is 401; a part may bring its own Authorization.
-  const std::string own =
-      batch_test::part("own", get, "Authorization: Bearer " + token_ + "\r\n") + "--b--\r\n";
-  const auto mine = parts(batch(own, "expired"));
-  ASSERT_EQ(mine.size(), 1u);
-  EXPECT_EQ(mine[0].second.body.rfind("HTTP/1.1 200", 0), 0u) << mine[0].second.body;
-  const auto theirs = parts(batch(batch_test::part("x", get) + "--b--\r\n", "expired"));
-  ASSERT_EQ(theirs.size(), 1u);
-  EXPECT_EQ(theirs[0].second.body.rfind("HTTP/1.1 401", 0), 0u);
-
-  std::string too_many;
-  for (int i = 0; i < 101; ++i) too_many += batch_test::part("t" + std::to_string(i), get);
-  too_many += "--b--\r\n";
-  EXPECT_EQ(batch(too_many, token_).status, 400);
-  EXPECT_EQ(batch("not multipart", token_).status, 400);
-}
-
-TEST_F(SandboxBatchTest, DraftsSpamTrashAndChatWriteGmailsHistory) {
-  account_with(0);
-  const std::string raw = "From: rita@acme.com\r\nTo: ann@c.example\r\nSubject: Hi\r\n\r\nDraft\r\n";
-  const json first = json::parse(control("/control/accounts/rita@acme.com/drafts", {{"raw", raw}}).body);
-  const std::string start = first["history_id"];
-  const json second = json::parse(
-      control("/control/accounts/rita@acme.com/drafts", {{"raw", raw}, {"draft_id", first["draft_id"]}})
-          .body);
-  EXPECT_EQ(second["draft_id"], first["draft_id"]);
-  EXPECT_NE(second["id"], first["id"]);
-  EXPECT_EQ(second["thread_id"], first["thread_id"]);
-  EXPECT_EQ(api("messages/" + first["id"].get<std::string>(), token_).status, 404);
-  const json sent = json::parse(
-      control("/control/accounts/rita@acme.com/drafts/" + first["draft_id"].get<std::string>() + "/send",
-              json::object())
-          .body);
-  EXPECT_NE(sent["id"], second["id"]);
-  const json message =
-      json::parse(api("messages/" + sent["id"].get<std::string>() + "?format=minimal", token_).body);
-  EXPECT_EQ(message["labelIds"], json::array({"SENT"}));
-  EXPECT_EQ(message["threadId"], first["thread_id"]);
-
-  const json spam = json::parse(
-      control("/control/accounts/rita@acme.com/messages", {{"raw", raw}, {"folder", "spam"}}).body);
-  const json inbox = json::parse(control("/control/accounts/rita@acme.com/messages", {{"raw", raw}}).body);
-  const json trashed = json::parse(
-      control("/control/accounts/rita@acme.com/messages/" + inbox["id"].get<std::string>() + "/trash",
-              json::object())
-          .body);
-  EXPECT_EQ(trashed["labelIds"], json::array({"UNREAD", "TRASH"}));
-
-  // history: messageDeleted + messageAdded per autosave and for the send; labelAdded for the trash.
-  const json history = json::parse(api("history?startHistoryId=" + start, token_).body);
-  std::vector<std::string> kinds;
-  for (const json& record : history["history"]) {
-    for (const char* kind : {"messagesAdded", "messagesDeleted", "labelsAdded", "labelsRemoved"}) {
-      if (record.contains(kind)) kinds.emplace_back(kind);
-    }
-  }
-  EXPECT_EQ(kinds,
-            (std::vector<std::string>{"messagesDeleted", "messagesAdded", "messagesDeleted", "messagesAdded",
-                                      "messagesAdded", "messagesAdded", "labelsAdded", "labelsRemoved"}));
-  const json only_added =
-      json::parse(api("history?historyTypes=labelAdded&startHistoryId=" + start, token_).body);
-  ASSERT_EQ(only_added["history"].size(), 1u);
-  EXPECT_EQ(only_added["history"][0]["labelsAdded"][0]["labelIds"], json::array({"TRASH"}));
-
-  // messages.list leaves spam and trash out unless includeSpamTrash=true.
-  const json listed = json::parse(api("messages", token_).body);
-  ASSERT_EQ(listed["messages"].size(), 1u);  // the sent message
-  EXPECT_EQ(listed["messages"][0]["id"], sent["id"]);
-  EXPECT_EQ(json::parse(api("messages?includeSpamTrash=true", token_).body)["messages"].size(), 3u);
-  EXPECT_EQ(spam.contains("id"), true);
 }
 
 }  // namespace

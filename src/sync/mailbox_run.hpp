@@ -21,6 +21,9 @@
 // next run retries from there: the cursor never passes a message whose fetch failed.
 //
 // Errors returned are classified (providers/provider.hpp); the engine turns them into a state.
+//
+// The code follows the roles: mailbox_run.cpp (steps 1-4), mailbox_run_page.cpp (the two phases of a
+// page), mailbox_run_watch.cpp (step 5); mailbox_run_call.hpp defines call() for all three.
 #pragma once
 
 #include <atomic>

@@ -1,4 +1,5 @@
-// The Microsoft Graph v1.0 mail calls the sync engine makes (PROTOCOLS.md B.2-B.5).
+// The Microsoft Graph v1.0 mail calls the sync engine makes (PROTOCOLS.md B.2-B.4); the subscriptions
+// of B.5 (watch, stop) are in graph_subscriptions.cpp.
 #include <algorithm>
 #include <unordered_set>
 #include <utility>
@@ -9,28 +10,57 @@
 #include "providers/microsoft/search_plan.hpp"
 
 namespace hiresync::providers::microsoft {
+
+namespace internal {
+
+namespace {
+constexpr std::chrono::milliseconds kTimeout{30000};
+constexpr const char* kImmutableIds = "IdType=\"ImmutableId\"";
+}  // namespace
+
+net::ClientRequest graph_request(const GraphConnection& graph, const std::string& access_token,
+                                 const char* method, std::string url, bool paged) {
+  net::ClientRequest request;
+  request.method = method;
+  request.url = std::move(url);
+  std::string prefer = kImmutableIds;
+  if (paged) prefer += ", odata.maxpagesize=" + std::to_string(graph.page_size);
+  request.headers = {
+      {"Authorization", "Bearer " + access_token}, {"Accept", "application/json"}, {"Prefer", prefer}};
+  request.timeout = kTimeout;
+  return request;
+}
+
+model::Result<nlohmann::json> send_graph_json(const GraphConnection& graph, const net::ClientRequest& request,
+                                              const std::string& context) {
+  auto response = send(graph.http, request, map_error, context);
+  if (!response) return response.error();
+  auto body = parse_json(response->body);
+  if (!body || !body->is_object()) return malformed(context, "response is not a JSON object");
+  return std::move(*body);
+}
+
+model::Error malformed(const std::string& context, const std::string& what) {
+  return model::make_error(model::ErrorCode::kMalformedInput, "microsoft " + context + ": " + what);
+}
+
+}  // namespace internal
+
 namespace {
 
 using internal::DeltaCursor;
 using internal::DeltaPageToken;
+using internal::malformed;
 using model::ErrorCode;
 using nlohmann::json;
 
-constexpr std::chrono::milliseconds kTimeout{30000};
 constexpr int kMaxTop = 1000;      // $top ceiling of a message list
 constexpr int kMaxFolders = 5000;  // bound on the folders one round discovers
 constexpr int kFolderTop = 100;    // $top of a folder list page
-// The one subscription watch() keeps: every message of the mailbox (a key of the watch state).
-constexpr const char* kAllMessages = "messages";
-constexpr const char* kImmutableIds = "IdType=\"ImmutableId\"";
 constexpr const char* kMetadataSelect =
     "from,sender,replyTo,toRecipients,ccRecipients,bccRecipients,subject,internetMessageId,conversationId,"
     "sentDateTime,receivedDateTime,internetMessageHeaders";
 constexpr const char* kListSelect = "id,conversationId,receivedDateTime";
-// The documented maximum lifetime of a subscription to Outlook messages (docs/sync.md, "Push for
-// Microsoft 365").
-constexpr int kMaxSubscriptionMinutes = 4230;
-constexpr const char* kSubscriptionFailed = "subscription_failed";
 
 using Params = std::vector<std::pair<const char*, std::string>>;
 
@@ -46,24 +76,15 @@ std::string with_query(const std::string& url, const Params& params) {
   return out;
 }
 
-std::string resource_for(std::string_view folder) {
-  if (folder == kAllMessages) return "me/messages";
-  return "me/mailFolders('" + std::string(folder) + "')/messages";
-}
-
-model::Error malformed(const std::string& context, const std::string& what) {
-  return model::make_error(ErrorCode::kMalformedInput, "microsoft " + context + ": " + what);
-}
-
 class GraphClient final : public MailClient {
  public:
   GraphClient(MicrosoftConfig config, net::HttpClient& http, std::function<std::int64_t()> clock_s)
       : config_(std::move(config)),
-        http_(http),
-        clock_s_(std::move(clock_s)),
-        base_(config_.graph_base + "/v1.0") {
-    if (!clock_s_) clock_s_ = system_now_s;
+        graph_{http, config_.graph_base + "/v1.0", config_.page_size, config_.subscription_minutes,
+               std::move(clock_s)} {
+    if (!graph_.clock_s) graph_.clock_s = system_now_s;
     if (config_.page_size <= 0) config_.page_size = 100;
+    graph_.page_size = config_.page_size;
   }
 
   // conversationId can merge unrelated mail with the same subject and split a reply whose subject
@@ -87,7 +108,7 @@ class GraphClient final : public MailClient {
   }
 
   model::Result<MailboxProfile> profile(const std::string& access_token) override {
-    auto me = send_json(make_request(access_token, "GET", base_ + "/me", false), "profile");
+    auto me = send_json(make_request(access_token, "GET", graph_.base + "/me", false), "profile");
     if (!me) return me.error();
     MailboxProfile out;
     out.address = json_string(*me, "mail");
@@ -96,7 +117,7 @@ class GraphClient final : public MailClient {
     // "From now": every folder's first delta round starts at this time (changes()). Learning the
     // untracked folders' ids is also the first mail call: a mailbox Graph cannot serve fails here.
     DeltaCursor cursor;
-    cursor.since = internal::iso_time(clock_s_());
+    cursor.since = internal::iso_time(graph_.clock_s());
     if (auto st = resolve_untracked(access_token, cursor); !st) return st.error();
     out.cursor = internal::serialize_cursor(cursor);
     return out;
@@ -117,7 +138,7 @@ class GraphClient final : public MailClient {
         }
         params.emplace_back("$select", kListSelect);
         params.emplace_back("$top", std::to_string(top));
-        url = with_query(base_ + "/me/messages", params);
+        url = with_query(graph_.base + "/me/messages", params);
       }
       internal::SearchPlan unused;
       return list_page(access_token, url, query.after_s, unused);
@@ -140,7 +161,7 @@ class GraphClient final : public MailClient {
     if (url.empty()) {
       const std::string kql = internal::span_kql(addresses, plan.spans.front(), query.after_s);
       url = with_query(
-          base_ + "/me/messages",
+          graph_.base + "/me/messages",
           {{"$search", "\"" + kql + "\""}, {"$select", kListSelect}, {"$top", std::to_string(top)}});
     }
     auto page = list_page(access_token, url, query.after_s, plan);
@@ -227,77 +248,17 @@ class GraphClient final : public MailClient {
     request.headers.erase(std::remove_if(request.headers.begin(), request.headers.end(),
                                          [](const auto& h) { return h.first == "Accept"; }),
                           request.headers.end());
-    auto response = send(http_, request, map_error, "message");
+    auto response = send(graph_.http, request, map_error, "message");
     if (!response) return response.error();
     return std::move(response->body);
   }
 
   model::Result<WatchResult> watch(const std::string& access_token, const WatchRequest& request) override {
-    const std::int64_t expiry_s = clock_s_() + std::int64_t{config_.subscription_minutes} * 60;
-    json previous = json::object();
-    if (auto parsed = parse_json(request.state); parsed && parsed->is_object()) previous = std::move(*parsed);
-
-    json state = json::object();
-    std::vector<std::string> created;
-    WatchResult out;
-    for (std::string_view folder : {std::string_view(kAllMessages)}) {
-      const std::string key(folder);
-      const std::string old_id = json_string(previous, key.c_str());
-      model::Result<json> subscription = model::make_error(ErrorCode::kNotFound, "no subscription yet");
-      if (!old_id.empty()) {
-        subscription = subscription_call(access_token, "PATCH", subscription_url(old_id), json::object(),
-                                         expiry_s, request.notification_url);
-      }
-      if (!subscription && subscription.error().code == ErrorCode::kNotFound) {
-        subscription = create_subscription(access_token, request, folder, expiry_s);
-        if (subscription && !json_string(*subscription, "id").empty()) {
-          created.push_back(json_string(*subscription, "id"));
-        }
-      }
-      std::string id = subscription ? json_string(*subscription, "id") : std::string();
-      if (subscription && id.empty()) subscription = malformed("subscription", "subscription without id");
-      if (!subscription) {
-        for (const auto& orphan : created) {
-          // Best effort: an orphan left behind expires on its own within subscription_minutes.
-          (void)send(http_, make_request(access_token, "DELETE", subscription_url(orphan), false), map_error,
-                     "subscription");
-        }
-        return subscription.error();
-      }
-      const std::int64_t expires_ms =
-          internal::parse_iso_time_ms(json_string(*subscription, "expirationDateTime"))
-              .value_or(expiry_s * 1000);
-      out.expires_at_ms = out.expires_at_ms == 0 ? expires_ms : std::min(out.expires_at_ms, expires_ms);
-      state[key] = std::move(id);
-    }
-    // Subscriptions of an earlier state that this one no longer keeps (the first format had one per
-    // folder): deleted, best effort; a leftover expires on its own.
-    if (previous.is_object()) {
-      for (const auto& [key, value] : previous.items()) {
-        if (state.contains(key) || !value.is_string() || value.get<std::string>().empty()) continue;
-        (void)send(http_,
-                   make_request(access_token, "DELETE", subscription_url(value.get<std::string>()), false),
-                   map_error, "subscription");
-      }
-    }
-    out.state = state.dump();
-    return out;
+    return internal::watch_subscriptions(graph_, access_token, request);
   }
 
   model::Status stop(const std::string& access_token, const std::string& state) override {
-    if (state.empty()) return {};
-    auto parsed = parse_json(state);
-    if (!parsed || !parsed->is_object()) return malformed("subscription", "watch state is not a JSON object");
-    model::Status result;
-    for (const auto& [key, value] : parsed->items()) {  // any format: every subscription id it holds
-      const std::string id = value.is_string() ? value.get<std::string>() : std::string();
-      if (id.empty()) continue;
-      auto response = send(http_, make_request(access_token, "DELETE", subscription_url(id), false),
-                           map_error, "subscription");
-      if (!response && response.error().code != ErrorCode::kNotFound && result.ok())
-        result = response.error();
-    }
-    return result;
+    return internal::stop_subscriptions(graph_, access_token, state);
   }
 
  private:
@@ -308,31 +269,16 @@ class GraphClient final : public MailClient {
   bool on_base(const std::string& url) const { return url.rfind(config_.graph_base + "/", 0) == 0; }
 
   std::string message_url(const std::string& id) const {
-    return base_ + "/me/messages/" + net::url_encode(id);
-  }
-  std::string subscription_url(const std::string& id) const {
-    return base_ + "/subscriptions/" + net::url_encode(id);
+    return graph_.base + "/me/messages/" + net::url_encode(id);
   }
 
   net::ClientRequest make_request(const std::string& access_token, const char* method, std::string url,
                                   bool paged) const {
-    net::ClientRequest request;
-    request.method = method;
-    request.url = std::move(url);
-    std::string prefer = kImmutableIds;
-    if (paged) prefer += ", odata.maxpagesize=" + std::to_string(config_.page_size);
-    request.headers = {
-        {"Authorization", "Bearer " + access_token}, {"Accept", "application/json"}, {"Prefer", prefer}};
-    request.timeout = kTimeout;
-    return request;
+    return internal::graph_request(graph_, access_token, method, std::move(url), paged);
   }
 
   model::Result<json> send_json(const net::ClientRequest& request, const std::string& context) {
-    auto response = send(http_, request, map_error, context);
-    if (!response) return response.error();
-    auto body = parse_json(response->body);
-    if (!body || !body->is_object()) return malformed(context, "response is not a JSON object");
-    return std::move(*body);
+    return internal::send_graph_json(graph_, request, context);
   }
 
   // The URL of the first page of the round's folder `i`: its link, else a first delta round over the
@@ -340,7 +286,7 @@ class GraphClient final : public MailClient {
   std::string first_page(const DeltaPageToken& round, std::size_t i) const {
     if (!round.links[i].empty()) return round.links[i];
     return with_query(
-        base_ + "/me/mailFolders/" + net::url_encode(round.order[i]) + "/messages/delta",
+        graph_.base + "/me/mailFolders/" + net::url_encode(round.order[i]) + "/messages/delta",
         {{"$select", "id,conversationId"}, {"$filter", "receivedDateTime ge " + round.reached.since}});
   }
 
@@ -348,7 +294,8 @@ class GraphClient final : public MailClient {
   model::Result<std::string> well_known_id(const std::string& access_token, std::string_view name) {
     auto body = send_json(
         make_request(access_token, "GET",
-                     with_query(base_ + "/me/mailFolders/" + std::string(name), {{"$select", "id"}}), false),
+                     with_query(graph_.base + "/me/mailFolders/" + std::string(name), {{"$select", "id"}}),
+                     false),
         "folders");
     if (!body && body.error().code == ErrorCode::kNotFound) return std::string();
     if (!body) return body.error();
@@ -370,7 +317,7 @@ class GraphClient final : public MailClient {
   // folder id, `since`), then lists every mail folder outside the untracked subtrees, breadth first,
   // with child folders: the round's order, with the links of folders that still exist.
   model::Result<DeltaPageToken> start_round(const std::string& access_token, DeltaCursor cursor) {
-    if (cursor.since.empty()) cursor.since = internal::iso_time(clock_s_());
+    if (cursor.since.empty()) cursor.since = internal::iso_time(graph_.clock_s());
     if (cursor.untracked.empty()) {
       if (auto st = resolve_untracked(access_token, cursor); !st) return st.error();
     }
@@ -389,7 +336,7 @@ class GraphClient final : public MailClient {
     const std::unordered_set<std::string> untracked(cursor.untracked.begin(), cursor.untracked.end());
     for (std::size_t p = 0; p < parents.size(); ++p) {
       std::string url =
-          with_query(base_ + "/me/mailFolders" +
+          with_query(graph_.base + "/me/mailFolders" +
                          (parents[p].empty() ? "" : "/" + net::url_encode(parents[p]) + "/childFolders"),
                      {{"$select", "id,childFolderCount"}, {"$top", std::to_string(kFolderTop)}});
       while (!url.empty()) {
@@ -448,55 +395,8 @@ class GraphClient final : public MailClient {
     return page;
   }
 
-  model::Result<json> create_subscription(const std::string& access_token, const WatchRequest& request,
-                                          std::string_view folder, std::int64_t expiry_s) {
-    const json body = {{"changeType", "created"},
-                       {"notificationUrl", request.notification_url},
-                       {"lifecycleNotificationUrl", request.notification_url},
-                       {"resource", resource_for(folder)},
-                       {"clientState", request.client_state}};
-    return subscription_call(access_token, "POST", base_ + "/subscriptions", body, expiry_s,
-                             request.notification_url);
-  }
-
-  // A subscription create (POST) or renewal (PATCH) of `body` expiring at `expiry_s`. Graph refuses
-  // an expiry past its maximum with 400 ExtensionError (subscription_failed): the configured
-  // lifetime may be one only newer tenants allow, so the call is retried once at the documented
-  // maximum (docs/sync.md, "Push for Microsoft 365"). A second refusal stays subscription_failed:
-  // push is off and the poll still syncs; the mailbox never needs a new sign-in for it.
-  model::Result<json> subscription_call(const std::string& access_token, const char* method,
-                                        const std::string& url, json body, std::int64_t expiry_s,
-                                        const std::string& notification_url) {
-    auto attempt = [&](std::int64_t at_s) {
-      auto call = make_request(access_token, method, url, false);
-      call.headers.emplace_back("Content-Type", "application/json");
-      body["expirationDateTime"] = internal::iso_time(at_s);
-      call.body = body.dump();
-      auto out = send_json(call, "subscription");
-      if (out && !out->contains("expirationDateTime"))
-        (*out)["expirationDateTime"] = internal::iso_time(at_s);
-      return out;
-    };
-    auto out = attempt(expiry_s);
-    const std::int64_t documented_s = clock_s_() + std::int64_t{kMaxSubscriptionMinutes} * 60;
-    const bool refused = !out && out.error().problem == kSubscriptionFailed;
-    if (refused && documented_s < expiry_s) out = attempt(documented_s);
-    if (!out && out.error().problem == kSubscriptionFailed) {
-      model::Error e = out.error();
-      if (documented_s < expiry_s) {
-        e.detail += " (retried with the documented maximum of " + std::to_string(kMaxSubscriptionMinutes) +
-                    " minutes)";
-      }
-      if (notification_url.rfind("https://", 0) != 0) e.detail += " (the notification URL must be https)";
-      return e;
-    }
-    return out;
-  }
-
   MicrosoftConfig config_;
-  net::HttpClient& http_;
-  std::function<std::int64_t()> clock_s_;
-  std::string base_;  // {graph_base}/v1.0
+  internal::GraphConnection graph_;  // the HTTP client, {graph_base}/v1.0, the clock
 };
 
 }  // namespace

@@ -1,16 +1,21 @@
-// Helpers shared by the Microsoft connector's files (errors, OAuth, Graph). Not part of the
-// module's interface; exposed in a header so the unit tests can reach the pure parts. The
+// Helpers shared by the Microsoft connector's files (errors, OAuth, Graph and its subscriptions). Not part of
+// the module's interface; exposed in a header so the unit tests can reach the pure parts. The
 // provider-neutral helpers (JSON reading, Retry-After, send) are in providers/common/common.hpp.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "model/result.hpp"
+#include "net/client.hpp"
+#include "providers/provider.hpp"
 
 namespace hiresync::providers::microsoft::internal {
 
@@ -94,5 +99,40 @@ struct DeltaPageToken {
 std::string serialize_page_token(const DeltaPageToken& token);
 // nullopt unless `links` matches `order`, `at` is within it and `next` is non-empty. Pure.
 std::optional<DeltaPageToken> parse_page_token(std::string_view text);
+
+// --- Graph requests (graph.cpp) and subscriptions (graph_subscriptions.cpp, B.5) ------------------
+
+// What every Graph call of one mail client shares. `http` is borrowed: it outlives the client.
+struct GraphConnection {
+  net::HttpClient& http;
+  std::string base;              // {graph_base}/v1.0
+  int page_size = 100;           // Prefer odata.maxpagesize of a paged request
+  int subscription_minutes = 0;  // MicrosoftConfig::subscription_minutes
+  std::function<std::int64_t()> clock_s;
+};
+
+// A request with the headers every Graph call sends: the bearer token, Accept JSON, immutable ids
+// and, when `paged`, the page size. Pure.
+net::ClientRequest graph_request(const GraphConnection& graph, const std::string& access_token,
+                                 const char* method, std::string url, bool paged);
+
+// Sends `request`; the JSON object it answers, else the classified error (map_error), or
+// malformed_input when the answer is not a JSON object.
+model::Result<nlohmann::json> send_graph_json(const GraphConnection& graph, const net::ClientRequest& request,
+                                              const std::string& context);
+
+// A malformed_input error "microsoft <context>: <what>".
+model::Error malformed(const std::string& context, const std::string& what);
+
+// MailClient::watch for Graph: renews (PATCH) the subscription the state holds, or creates one
+// when there is none or Graph no longer knows it; deletes those of an earlier state format. On
+// failure, a subscription created by this call is deleted (best effort) and the error returned.
+model::Result<WatchResult> watch_subscriptions(const GraphConnection& graph, const std::string& access_token,
+                                               const WatchRequest& request);
+
+// MailClient::stop for Graph: deletes every subscription id the state holds; one already gone
+// (404) is not an error. Returns the first other failure, after trying them all.
+model::Status stop_subscriptions(const GraphConnection& graph, const std::string& access_token,
+                                 const std::string& state);
 
 }  // namespace hiresync::providers::microsoft::internal
