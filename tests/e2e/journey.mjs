@@ -100,6 +100,25 @@ await step('a recruiter who is not an admin does not see company settings', asyn
   assert.equal(await other.locator(tid('nav-settings-company')).count(), 0);
 });
 
+await step('an authorization the admin blocked at Google shows as not finished, with its causes', async () => {
+  await other.click(tid('nav-settings-email'));
+  await other.click(tid('mailbox-authorize'));
+  await other.waitForURL((url) => url.toString().startsWith(W.sandbox));
+  await other.fill('input[name="account"]', W.blocked);
+  await other.getByRole('button', { name: 'Allow' }).click();
+  // Google's own error page: the browser never comes back to HireSync.
+  await other.waitForSelector('#error-code >> text=admin_policy_enforced');
+  assert.ok(other.url().startsWith(W.sandbox), `left the provider's page for ${other.url()}`);
+  await shot(other, '02a-google-access-blocked');
+  await other.goto(`${W.base}/settings/email`);
+  await other.waitForSelector(tid('mailbox-not-finished'), { timeout: 15 * SECONDS });
+  const causes = await other.locator(`${tid('mailbox-likely-causes')} li`).evaluateAll(
+    (items) => items.map((li) => li.dataset.code));
+  assert.ok(causes.includes('admin_policy_enforced'), `likely causes: ${causes}`);
+  assert.equal(await other.getAttribute(tid('mailbox-it-admin-link'), 'href'), '/it-admin');
+  await shot(other, '02b-email-settings-not-finished');
+});
+
 await step('the recruiter authorizes their work email through the consent page', async () => {
   await admin.click(tid('nav-settings-email'));
   await admin.click(tid('mailbox-authorize'));

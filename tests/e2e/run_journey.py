@@ -50,12 +50,15 @@ def build_world(stack):
                                                        "password": PASSWORD}})
     assert s in (200, 201), (s, globex)
     stack.add_account("rita@acme-robotics.com")
+    # An account whose Workspace admin blocks the app: Google keeps the browser on its own page.
+    stack.add_account("blocked@acme-robotics.com", consent="admin_policy_enforced")
     return {
         "base": stack.base,
         "sandbox": stack.sandbox_base,
         "password": PASSWORD,
         "admin": "rita@acme-robotics.com",
         "recruiter": "rita@acme-robotics.com",
+        "blocked": "blocked@acme-robotics.com",
         "other": "sam@acme-robotics.com",
         "outsider": "gina@globex.example",
         "candidate": {"id": ann["id"], "name": "Ann Lee", "email": "ann.lee@example.org"},
@@ -72,7 +75,8 @@ class BrowserJourney(unittest.TestCase):
         artifacts = os.environ.get("HIRESYNC_E2E_ARTIFACTS") or tempfile.mkdtemp(prefix="hiresync-e2e-")
         shutil.rmtree(artifacts, ignore_errors=True)
         os.makedirs(artifacts, exist_ok=True)
-        stack = Stack(auto_consent=False)
+        # An authorization that has not come back after 2 s shows as not finished (default 180 s).
+        stack = Stack(auto_consent=False, sync_config={"authorization_timeout_s": 2})
         try:
             world = build_world(stack)
             world["artifacts"] = artifacts

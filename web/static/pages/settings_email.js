@@ -172,14 +172,14 @@ export async function render(ctx) {
 // organization's refusal) or the window was closed. What happened, the likely causes, and the IT page.
 function unfinishedBox(a) {
   return h('div', { class: 'alert alert-error', role: 'alert', testid: 'mailbox-not-finished' },
-    h('p', {}, h('strong', {}, 'Connecting your mailbox did not finish. '), a.message),
+    h('p', {}, h('strong', {}, a.message)),
     h('p', { class: 'muted' }, `Started ${ago(a.started_at)}.`),
-    h('p', {}, 'Likely causes:'),
-    h('ul', { class: 'plain-list', testid: 'mailbox-likely-causes' }, (a.likely_causes || []).map((c) =>
-      h('li', { data: { code: c.code } }, h('strong', {}, c.message), ' ', c.remedy))),
     h('p', {}, a.remedy, ' ',
       h('a', { href: a.it_admin_url || '/it-admin', testid: 'mailbox-it-admin-link' },
-        'What your IT team must approve')));
+        'What your IT team must approve')),
+    h('p', {}, 'Likely causes:'),
+    h('ul', { class: 'plain-list', testid: 'mailbox-likely-causes' }, (a.likely_causes || []).map((c) =>
+      h('li', { data: { code: c.code } }, h('strong', {}, c.message), ' ', c.remedy))));
 }
 
 function lastSyncedText(mailbox) {
