@@ -1,0 +1,270 @@
+// The PostgreSQL backend against a real PostgreSQL 15 started for this binary (pg_test_server.hpp):
+// migrations on a fresh database, twice, from an older version; the schema beside SQLite's; the
+// error mapping.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "store/migrations.hpp"
+#include "store/postgres/pg_connection.hpp"
+#include "store/postgres/pg_migrate.hpp"
+#include "store/postgres/pg_test_server.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace hiresync::store::postgres {
+namespace {
+
+using model::ErrorCode;
+
+// One server for the whole binary, started on first use; each test takes a database of its own.
+TestServer& server() {
+  static TestServer instance;
+  return instance;
+}
+
+std::unique_ptr<Connection> connect(const std::string& uri) {
+  auto conn = Connection::open(uri);
+  EXPECT_TRUE(conn.ok()) << (conn.ok() ? "" : conn.error().detail);
+  if (!conn) return nullptr;
+  return std::move(*conn);
+}
+
+// A new, empty database named `name` and a connection to it.
+std::unique_ptr<Connection> fresh_database(const std::string& name) {
+  auto admin = connect(server().uri("postgres"));
+  auto created = admin->exec(("CREATE DATABASE " + name).c_str());  // a test constant, not user data
+  EXPECT_TRUE(created.ok()) << (created.ok() ? "" : created.error().detail);
+  return connect(server().uri(name));
+}
+
+using Schema = std::map<std::string, std::set<std::string>>;  // table or view -> column names
+
+Schema postgres_schema(Connection& conn) {
+  Schema out;
+  auto rows = conn.exec(
+      "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'");
+  EXPECT_TRUE(rows.ok());
+  for (int i = 0; rows.ok() && i < rows->size(); ++i) out[rows->text_at(i, 0)].insert(rows->text_at(i, 1));
+  return out;
+}
+
+std::set<std::string> postgres_indexes(Connection& conn) {
+  // Indexes created by CREATE INDEX, not those behind PRIMARY KEY and UNIQUE constraints.
+  auto rows = conn.exec(
+      "SELECT indexname FROM pg_indexes i WHERE schemaname = 'public'"
+      " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)");
+  std::set<std::string> out;
+  for (int i = 0; rows.ok() && i < rows->size(); ++i) out.insert(rows->text_at(i, 0));
+  return out;
+}
+
+// Foreign keys as "table.column -> table.column".
+std::set<std::string> postgres_foreign_keys(Connection& conn) {
+  auto rows = conn.exec(
+      "SELECT cl.relname, a.attname, rc.relname, ra.attname FROM pg_constraint c"
+      " JOIN pg_class cl ON cl.oid = c.conrelid JOIN pg_class rc ON rc.oid = c.confrelid"
+      " JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]"
+      " JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = c.confkey[1]"
+      " WHERE c.contype = 'f'");
+  std::set<std::string> out;
+  for (int i = 0; rows.ok() && i < rows->size(); ++i) {
+    out.insert(rows->text_at(i, 0) + "." + rows->text_at(i, 1) + " -> " + rows->text_at(i, 2) + "." +
+               rows->text_at(i, 3));
+  }
+  return out;
+}
+
+struct SqliteSchema {
+  Schema columns;
+  std::set<std::string> indexes;
+  std::set<std::string> foreign_keys;
+};
+
+SqliteSchema sqlite_schema(const std::string& path) {
+  SqliteSchema out;
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  auto each = [db](const std::string& sql, auto on_row) {
+    sqlite3_stmt* stmt = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sql;
+    while (sqlite3_step(stmt) == SQLITE_ROW) on_row(stmt);
+    sqlite3_finalize(stmt);
+  };
+  auto text = [](sqlite3_stmt* s, int col) {
+    const unsigned char* v = sqlite3_column_text(s, col);
+    return std::string(v != nullptr ? reinterpret_cast<const char*>(v) : "");
+  };
+  std::vector<std::string> tables;
+  each("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view', 'index')"
+       " AND name NOT LIKE 'sqlite_%'",
+       [&](sqlite3_stmt* s) {
+         if (text(s, 1) == "index") {
+           out.indexes.insert(text(s, 0));
+         } else {
+           tables.push_back(text(s, 0));
+         }
+       });
+  for (const auto& t : tables) {
+    out.columns[t];
+    each("PRAGMA table_info(" + t + ")", [&](sqlite3_stmt* s) { out.columns[t].insert(text(s, 1)); });
+    each("PRAGMA foreign_key_list(" + t + ")", [&](sqlite3_stmt* s) {
+      out.foreign_keys.insert(t + "." + text(s, 3) + " -> " + text(s, 2) + "." + text(s, 4));
+    });
+  }
+  sqlite3_close(db);
+  return out;
+}
+
+TEST(PostgresMigrations, ApplyOnAFreshDatabaseThenAreANoOp) {
+  auto conn = fresh_database("fresh");
+  ASSERT_NE(conn, nullptr);
+  auto v0 = schema_version(*conn);
+  ASSERT_TRUE(v0.ok()) << v0.error().detail;
+  EXPECT_EQ(*v0, 0);
+
+  auto first = apply_migrations(*conn);
+  ASSERT_TRUE(first.ok()) << first.error().detail;
+  std::vector<std::string> all;
+  for (const Migration& m : all_migrations()) all.emplace_back(m.name);
+  EXPECT_EQ(*first, all);
+  auto v1 = schema_version(*conn);
+  ASSERT_TRUE(v1.ok());
+  EXPECT_EQ(*v1, all_migrations().back().version);
+
+  auto second = apply_migrations(*conn);
+  ASSERT_TRUE(second.ok()) << second.error().detail;
+  EXPECT_TRUE(second->empty());
+  auto rows = conn->exec("SELECT COUNT(*) FROM schema_migrations");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->int_at(0, 0), static_cast<std::int64_t>(all.size()));
+}
+
+TEST(PostgresMigrations, UpgradeAnOlderDatabase) {
+  auto conn = fresh_database("older");
+  ASSERT_NE(conn, nullptr);
+  auto old = apply_migrations(*conn, 3);
+  ASSERT_TRUE(old.ok()) << old.error().detail;
+  EXPECT_EQ(old->size(), 3U);
+  // Data written at version 3 survives the later migrations (0006 moves message bodies).
+  ASSERT_TRUE(conn->exec_script(
+                      "INSERT INTO contracts(name, created_at) VALUES ('c', 1);"
+                      "INSERT INTO users(contract_id, email, email_key, name, role, password_hash, created_at)"
+                      " VALUES (1, 'u@x.org', 'u@x.org', 'U', 'user', 'h', 1);"
+                      "INSERT INTO mailboxes(user_id, contract_id, provider, address, canonical_address,"
+                      " created_at, updated_at) VALUES (1, 1, 'import', 'u@x.org', 'u@x.org', 1, 1);"
+                      "INSERT INTO messages(mailbox_id, owner_user_id, contract_id, provider_message_id,"
+                      " direction, sent_at, text_body, created_at) VALUES (1, 1, 1, 'p1', 'inbound', 1,"
+                      " 'hello', 1)")
+                  .ok());
+  auto rest = apply_migrations(*conn);
+  ASSERT_TRUE(rest.ok()) << rest.error().detail;
+  EXPECT_EQ(rest->size(), all_migrations().size() - 3);
+  auto body = conn->exec("SELECT text_body FROM message_bodies WHERE message_id = $1", {"1"});
+  ASSERT_TRUE(body.ok()) << body.error().detail;
+  ASSERT_EQ(body->size(), 1);
+  EXPECT_EQ(body->text_at(0, 0), "hello");
+}
+
+TEST(PostgresMigrations, SchemaMeansTheSameAsSqlite) {
+  auto conn = fresh_database("same_schema");
+  ASSERT_NE(conn, nullptr);
+  ASSERT_TRUE(apply_migrations(*conn).ok());
+
+  const auto dir = std::filesystem::temp_directory_path() / ("hiresync-schema-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "hs.db").string();
+  {
+    auto store = SqliteStore::open(path);
+    ASSERT_TRUE(store.ok()) << store.error().detail;
+  }
+  const SqliteSchema lite = sqlite_schema(path);
+  std::filesystem::remove_all(dir);
+
+  EXPECT_EQ(postgres_schema(*conn), lite.columns);
+  EXPECT_EQ(postgres_indexes(*conn), lite.indexes);
+  EXPECT_EQ(postgres_foreign_keys(*conn), lite.foreign_keys);
+  EXPECT_FALSE(lite.columns.empty());
+
+  // Ids are generated as SQLite's rowids are: an insert without one gets 1, 2, ...
+  auto id = conn->exec("INSERT INTO contracts(name, created_at) VALUES ($1, $2) RETURNING id", {"acme", "1"});
+  ASSERT_TRUE(id.ok()) << id.error().detail;
+  EXPECT_EQ(id->int_at(0, 0), 1);
+  // Uniqueness holds: the same name again is refused.
+  auto dup = conn->exec("INSERT INTO contracts(name, created_at) VALUES ($1, $2)", {"acme", "2"});
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().code, ErrorCode::kInternal);
+  EXPECT_NE(dup.error().detail.find("23505"), std::string::npos) << dup.error().detail;
+}
+
+TEST(PostgresConnection, ParametersAreBoundNeverSpliced) {
+  auto conn = connect(server().uri());
+  ASSERT_NE(conn, nullptr);
+  const std::string hostile = "x'); DROP TABLE schema_migrations; --";
+  auto echo = conn->exec("SELECT $1::text, $2::text IS NULL", {hostile, std::nullopt});
+  ASSERT_TRUE(echo.ok()) << echo.error().detail;
+  EXPECT_EQ(echo->text_at(0, 0), hostile);
+  EXPECT_EQ(echo->text_at(0, 1), "t");
+}
+
+TEST(PostgresConnection, ErrorsSayWhatToDo) {
+  auto conn = connect(server().uri());
+  ASSERT_NE(conn, nullptr);
+  auto bad = conn->exec("SELEC 1");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, ErrorCode::kInternal);
+  EXPECT_NE(bad.error().detail.find("SQLSTATE 42601"), std::string::npos) << bad.error().detail;
+
+  // A serialization failure raised by the server maps to kTransient.
+  auto serialization = conn->exec(
+      "DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = 'serialization_failure'; END $$");
+  ASSERT_FALSE(serialization.ok());
+  EXPECT_EQ(serialization.error().code, ErrorCode::kTransient) << serialization.error().detail;
+  auto deadlock =
+      conn->exec("DO $$ BEGIN RAISE EXCEPTION 'deadlock' USING ERRCODE = 'deadlock_detected'; END $$");
+  ASSERT_FALSE(deadlock.ok());
+  EXPECT_EQ(deadlock.error().code, ErrorCode::kTransient) << deadlock.error().detail;
+}
+
+TEST(PostgresConnection, ATerminatedBackendIsTransient) {
+  auto victim = connect(server().uri());
+  auto admin = connect(server().uri());
+  ASSERT_NE(victim, nullptr);
+  ASSERT_NE(admin, nullptr);
+  const int pid = victim->backend_pid();
+  ASSERT_GT(pid, 0);
+  auto killed = admin->exec("SELECT pg_terminate_backend($1)", {std::to_string(pid)});
+  ASSERT_TRUE(killed.ok()) << killed.error().detail;
+  EXPECT_EQ(killed->text_at(0, 0), "t");
+  auto after = victim->exec("SELECT 1");
+  ASSERT_FALSE(after.ok());
+  EXPECT_EQ(after.error().code, ErrorCode::kTransient) << after.error().detail;
+}
+
+TEST(PostgresConnection, AnUnreachableServerIsTransientAndThePasswordStaysOut) {
+  auto conn = Connection::open("postgresql://hs:Sup3rSecretPw@127.0.0.1:1/hiresync?connect_timeout=5");
+  ASSERT_FALSE(conn.ok());
+  EXPECT_EQ(conn.error().code, ErrorCode::kTransient);
+  EXPECT_EQ(conn.error().detail.find("Sup3rSecretPw"), std::string::npos) << conn.error().detail;
+
+  auto garbled = Connection::open("postgresql://hs:Sup3rSecretPw@127.0.0.1:1/db?nonsense=1");
+  ASSERT_FALSE(garbled.ok());
+  EXPECT_EQ(garbled.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(garbled.error().detail.find("Sup3rSecretPw"), std::string::npos) << garbled.error().detail;
+}
+
+TEST(PostgresUri, RecognizedAndRedacted) {
+  EXPECT_TRUE(is_postgres_uri("postgresql://u@h/db"));
+  EXPECT_TRUE(is_postgres_uri("postgres://u@h/db"));
+  EXPECT_FALSE(is_postgres_uri("./hiresync-data/hiresync.db"));
+  EXPECT_FALSE(is_postgres_uri("/tmp/postgresql://x"));
+  EXPECT_EQ(redact_uri("postgresql://u:pw@h:5432/db"), "postgresql://u:***@h:5432/db");
+  EXPECT_EQ(redact_uri("postgresql://u@h/db"), "postgresql://u@h/db");
+  EXPECT_EQ(redact_uri("postgres://h/db"), "postgres://h/db");
+}
+
+}  // namespace
+}  // namespace hiresync::store::postgres
