@@ -73,14 +73,16 @@ std::int64_t Rows::affected() const {
 }
 
 model::Result<std::unique_ptr<Connection>> Connection::open(const std::string& uri) {
-  std::string password = uri_password(uri);
+  const std::string written = uri_password(uri);  // as written (maybe percent-encoded)
+  std::string password = written;                  // as libpq decodes it
   char* parse_error = nullptr;
   PQconninfoOption* options = PQconninfoParse(uri.c_str(), &parse_error);
   if (options == nullptr) {
     std::string detail = parse_error != nullptr ? parse_error : "out of memory";
     PQfreemem(parse_error);
+    while (!detail.empty() && detail.back() == '\n') detail.pop_back();
     return make_error(ErrorCode::kInvalidArgument,
-                      "bad PostgreSQL URI " + redact_uri(uri) + ": " + scrub(detail, password));
+                      "bad PostgreSQL URI " + redact_uri(uri) + ": " + scrub(detail, written));
   }
   for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
     if (std::strcmp(o->keyword, "password") == 0 && o->val != nullptr) password = o->val;
@@ -90,7 +92,7 @@ model::Result<std::unique_ptr<Connection>> Connection::open(const std::string& u
   PGconn* conn = PQconnectdb(uri.c_str());
   if (conn == nullptr) return make_error(ErrorCode::kInternal, "libpq: out of memory");
   if (PQstatus(conn) != CONNECTION_OK) {
-    std::string detail = scrub(PQerrorMessage(conn), password);
+    std::string detail = scrub(scrub(PQerrorMessage(conn), written), password);
     while (!detail.empty() && detail.back() == '\n') detail.pop_back();
     PQfinish(conn);
     return make_error(ErrorCode::kTransient, "cannot connect to " + redact_uri(uri) + ": " + detail);
