@@ -22,7 +22,8 @@ std::string resolve_db_path(const std::string& flag_value) {
 
 model::Result<std::unique_ptr<store::Store>> open_store(const std::string& path) {
   if (store::postgres::is_postgres_uri(path)) {  // main.cpp says so first; never a file named "postgresql:"
-    return make_error(ErrorCode::kInvalidArgument, "the PostgreSQL store is not available yet; only `migrate`");
+    return make_error(ErrorCode::kInvalidArgument,
+                      "the PostgreSQL store is not available yet; only `migrate`");
   }
   const std::filesystem::path p(path);
   if (p.has_parent_path()) {

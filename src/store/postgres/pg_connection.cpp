@@ -74,7 +74,7 @@ std::int64_t Rows::affected() const {
 
 model::Result<std::unique_ptr<Connection>> Connection::open(const std::string& uri) {
   const std::string written = uri_password(uri);  // as written (maybe percent-encoded)
-  std::string password = written;                  // as libpq decodes it
+  std::string password = written;                 // as libpq decodes it
   char* parse_error = nullptr;
   PQconninfoOption* options = PQconninfoParse(uri.c_str(), &parse_error);
   if (options == nullptr) {
@@ -121,8 +121,8 @@ model::Result<Rows> Connection::exec(const char* sql, const std::vector<Param>& 
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
-  PGresult* result = PQexecParams(conn_, sql, static_cast<int>(values.size()), nullptr, values.data(),
-                                  nullptr, nullptr, 0);
+  PGresult* result =
+      PQexecParams(conn_, sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0);
   const ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return Rows(result);
   // The SQL is a named constant (never user data), so the detail may quote its start.

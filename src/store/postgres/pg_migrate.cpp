@@ -6,9 +6,6 @@
 
 namespace hiresync::store::postgres {
 
-using model::ErrorCode;
-using model::make_error;
-
 namespace {
 
 // Mirrors the SQLite store's table (sqlite_store.cpp); BIGINT is SQLite's 64-bit INTEGER.
@@ -61,11 +58,12 @@ model::Result<int> schema_version(Connection& conn) {
 }
 
 model::Result<std::vector<std::string>> apply_migrations(Connection& conn, int max_version) {
-  if (auto st = locked_tx(conn, [&]() -> model::Status {
-        auto created = conn.exec(kCreateMigrationsTable);
-        if (!created) return created.error();
-        return {};
-      });
+  if (auto st = locked_tx(conn,
+                          [&]() -> model::Status {
+                            auto created = conn.exec(kCreateMigrationsTable);
+                            if (!created) return created.error();
+                            return {};
+                          });
       !st) {
     return st.error();
   }

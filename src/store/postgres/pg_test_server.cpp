@@ -106,6 +106,7 @@ int TestServer::run(const std::vector<std::string>& args) const {
   argv.push_back((bin_ / args[0]).string());
   argv.insert(argv.end(), args.begin() + 1, args.end());
   std::vector<char*> c_argv;
+  c_argv.reserve(argv.size() + 1);
   for (auto& a : argv) c_argv.push_back(a.data());
   c_argv.push_back(nullptr);
 

@@ -99,15 +99,16 @@ SqliteSchema sqlite_schema(const std::string& path) {
     return std::string(v != nullptr ? reinterpret_cast<const char*>(v) : "");
   };
   std::vector<std::string> tables;
-  each("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view', 'index')"
-       " AND name NOT LIKE 'sqlite_%'",
-       [&](sqlite3_stmt* s) {
-         if (text(s, 1) == "index") {
-           out.indexes.insert(text(s, 0));
-         } else {
-           tables.push_back(text(s, 0));
-         }
-       });
+  each(
+      "SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view', 'index')"
+      " AND name NOT LIKE 'sqlite_%'",
+      [&](sqlite3_stmt* s) {
+        if (text(s, 1) == "index") {
+          out.indexes.insert(text(s, 0));
+        } else {
+          tables.push_back(text(s, 0));
+        }
+      });
   for (const auto& t : tables) {
     out.columns[t];
     each("PRAGMA table_info(" + t + ")", [&](sqlite3_stmt* s) { out.columns[t].insert(text(s, 1)); });
@@ -150,16 +151,17 @@ TEST(PostgresMigrations, UpgradeAnOlderDatabase) {
   ASSERT_TRUE(old.ok()) << old.error().detail;
   EXPECT_EQ(old->size(), 3U);
   // Data written at version 3 survives the later migrations (0006 moves message bodies).
-  ASSERT_TRUE(conn->exec_script(
-                      "INSERT INTO contracts(name, created_at) VALUES ('c', 1);"
-                      "INSERT INTO users(contract_id, email, email_key, name, role, password_hash, created_at)"
-                      " VALUES (1, 'u@x.org', 'u@x.org', 'U', 'user', 'h', 1);"
-                      "INSERT INTO mailboxes(user_id, contract_id, provider, address, canonical_address,"
-                      " created_at, updated_at) VALUES (1, 1, 'import', 'u@x.org', 'u@x.org', 1, 1);"
-                      "INSERT INTO messages(mailbox_id, owner_user_id, contract_id, provider_message_id,"
-                      " direction, sent_at, text_body, created_at) VALUES (1, 1, 1, 'p1', 'inbound', 1,"
-                      " 'hello', 1)")
-                  .ok());
+  ASSERT_TRUE(
+      conn->exec_script(
+              "INSERT INTO contracts(name, created_at) VALUES ('c', 1);"
+              "INSERT INTO users(contract_id, email, email_key, name, role, password_hash, created_at)"
+              " VALUES (1, 'u@x.org', 'u@x.org', 'U', 'user', 'h', 1);"
+              "INSERT INTO mailboxes(user_id, contract_id, provider, address, canonical_address,"
+              " created_at, updated_at) VALUES (1, 1, 'import', 'u@x.org', 'u@x.org', 1, 1);"
+              "INSERT INTO messages(mailbox_id, owner_user_id, contract_id, provider_message_id,"
+              " direction, sent_at, text_body, created_at) VALUES (1, 1, 1, 'p1', 'inbound', 1,"
+              " 'hello', 1)")
+          .ok());
   auto rest = apply_migrations(*conn);
   ASSERT_TRUE(rest.ok()) << rest.error().detail;
   EXPECT_EQ(rest->size(), all_migrations().size() - 3);
@@ -219,8 +221,8 @@ TEST(PostgresConnection, ErrorsSayWhatToDo) {
   EXPECT_NE(bad.error().detail.find("SQLSTATE 42601"), std::string::npos) << bad.error().detail;
 
   // A serialization failure raised by the server maps to kTransient.
-  auto serialization = conn->exec(
-      "DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = 'serialization_failure'; END $$");
+  auto serialization =
+      conn->exec("DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = 'serialization_failure'; END $$");
   ASSERT_FALSE(serialization.ok());
   EXPECT_EQ(serialization.error().code, ErrorCode::kTransient) << serialization.error().detail;
   auto deadlock =
