@@ -52,35 +52,62 @@ Schema postgres_schema(Connection& conn) {
   return out;
 }
 
-std::set<std::string> postgres_indexes(Connection& conn) {
-  // Indexes created by CREATE INDEX, not those behind PRIMARY KEY and UNIQUE constraints.
-  auto rows = conn.exec(
-      "SELECT indexname FROM pg_indexes i WHERE schemaname = 'public'"
-      " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)");
+// Column 0 of every row, joined with " " when a row has several columns.
+std::set<std::string> lines(Connection& conn, const char* sql) {
+  auto rows = conn.exec(sql);
+  EXPECT_TRUE(rows.ok()) << (rows.ok() ? "" : rows.error().detail);
   std::set<std::string> out;
-  for (int i = 0; rows.ok() && i < rows->size(); ++i) out.insert(rows->text_at(i, 0));
+  for (int i = 0; rows.ok() && i < rows->size(); ++i) {
+    std::string line;
+    for (int c = 0; c < rows->columns(); ++c) line += (c > 0 ? " " : "") + rows->text_at(i, c);
+    out.insert(line);
+  }
   return out;
 }
 
-// Foreign keys as "table.column -> table.column".
+// "index <name> on <table>(<columns>)" for indexes made by CREATE INDEX (not by a constraint).
+std::set<std::string> postgres_indexes(Connection& conn) {
+  return lines(conn,
+               "SELECT 'index ' || ic.relname || ' on ' || tc.relname || '(' ||"
+               " string_agg(a.attname, ',' ORDER BY k.ord) || ')'"
+               " FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid"
+               " JOIN pg_class tc ON tc.oid = i.indrelid"
+               " CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)"
+               " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
+               " WHERE tc.relnamespace = 'public'::regnamespace"
+               " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)"
+               " GROUP BY ic.relname, tc.relname");
+}
+
+// "<table> primary(<columns>)" and "<table> unique(<columns>)".
+std::set<std::string> postgres_keys(Connection& conn) {
+  return lines(conn,
+               "SELECT cl.relname || CASE c.contype WHEN 'p' THEN ' primary(' ELSE ' unique(' END ||"
+               " string_agg(a.attname, ',' ORDER BY k.ord) || ')'"
+               " FROM pg_constraint c JOIN pg_class cl ON cl.oid = c.conrelid"
+               " CROSS JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord)"
+               " JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum"
+               " WHERE c.contype IN ('p', 'u') AND cl.relnamespace = 'public'::regnamespace"
+               " GROUP BY cl.relname, c.oid, c.contype");
+}
+
+// "<table>.<column> -> <table>.<column> on delete <action>" (every key here has one column).
 std::set<std::string> postgres_foreign_keys(Connection& conn) {
-  auto rows = conn.exec(
-      "SELECT cl.relname, a.attname, rc.relname, ra.attname FROM pg_constraint c"
-      " JOIN pg_class cl ON cl.oid = c.conrelid JOIN pg_class rc ON rc.oid = c.confrelid"
-      " JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]"
-      " JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = c.confkey[1]"
-      " WHERE c.contype = 'f'");
-  std::set<std::string> out;
-  for (int i = 0; rows.ok() && i < rows->size(); ++i) {
-    out.insert(rows->text_at(i, 0) + "." + rows->text_at(i, 1) + " -> " + rows->text_at(i, 2) + "." +
-               rows->text_at(i, 3));
-  }
-  return out;
+  return lines(conn,
+               "SELECT cl.relname || '.' || a.attname || ' -> ' || rc.relname || '.' || ra.attname ||"
+               " ' on delete ' || CASE c.confdeltype WHEN 'c' THEN 'CASCADE' WHEN 'n' THEN 'SET NULL'"
+               " WHEN 'd' THEN 'SET DEFAULT' WHEN 'r' THEN 'RESTRICT' ELSE 'NO ACTION' END"
+               " FROM pg_constraint c"
+               " JOIN pg_class cl ON cl.oid = c.conrelid JOIN pg_class rc ON rc.oid = c.confrelid"
+               " JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]"
+               " JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = c.confkey[1]"
+               " WHERE c.contype = 'f'");
 }
 
 struct SqliteSchema {
   Schema columns;
   std::set<std::string> indexes;
+  std::set<std::string> keys;
   std::set<std::string> foreign_keys;
 };
 
@@ -98,22 +125,38 @@ SqliteSchema sqlite_schema(const std::string& path) {
     const unsigned char* v = sqlite3_column_text(s, col);
     return std::string(v != nullptr ? reinterpret_cast<const char*>(v) : "");
   };
+  auto index_columns = [&](const std::string& index) {
+    std::map<int, std::string> by_seq;
+    each("PRAGMA index_info(" + index + ")",
+         [&](sqlite3_stmt* s) { by_seq[sqlite3_column_int(s, 0)] = text(s, 2); });
+    std::string cols;
+    for (const auto& [seq, name] : by_seq) cols += (cols.empty() ? "" : ",") + name;
+    return cols;
+  };
   std::vector<std::string> tables;
-  each(
-      "SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view', 'index')"
-      " AND name NOT LIKE 'sqlite_%'",
-      [&](sqlite3_stmt* s) {
-        if (text(s, 1) == "index") {
-          out.indexes.insert(text(s, 0));
-        } else {
-          tables.push_back(text(s, 0));
-        }
-      });
+  each("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'",
+       [&](sqlite3_stmt* s) { tables.push_back(text(s, 0)); });
   for (const auto& t : tables) {
     out.columns[t];
-    each("PRAGMA table_info(" + t + ")", [&](sqlite3_stmt* s) { out.columns[t].insert(text(s, 1)); });
+    std::map<int, std::string> pk;  // position in the key -> column
+    each("PRAGMA table_info(" + t + ")", [&](sqlite3_stmt* s) {
+      out.columns[t].insert(text(s, 1));
+      if (const int at = sqlite3_column_int(s, 5); at > 0) pk[at] = text(s, 1);
+    });
+    if (!pk.empty()) {
+      std::string cols;
+      for (const auto& [at, name] : pk) cols += (cols.empty() ? "" : ",") + name;
+      out.keys.insert(t + " primary(" + cols + ")");
+    }
+    each("PRAGMA index_list(" + t + ")", [&](sqlite3_stmt* s) {
+      const std::string name = text(s, 1);
+      const std::string origin = text(s, 3);
+      if (origin == "u") out.keys.insert(t + " unique(" + index_columns(name) + ")");
+      if (origin == "c") out.indexes.insert("index " + name + " on " + t + "(" + index_columns(name) + ")");
+    });
     each("PRAGMA foreign_key_list(" + t + ")", [&](sqlite3_stmt* s) {
-      out.foreign_keys.insert(t + "." + text(s, 3) + " -> " + text(s, 2) + "." + text(s, 4));
+      out.foreign_keys.insert(t + "." + text(s, 3) + " -> " + text(s, 2) + "." + text(s, 4) + " on delete " +
+                              text(s, 6));
     });
   }
   sqlite3_close(db);
@@ -188,8 +231,13 @@ TEST(PostgresMigrations, SchemaMeansTheSameAsSqlite) {
 
   EXPECT_EQ(postgres_schema(*conn), lite.columns);
   EXPECT_EQ(postgres_indexes(*conn), lite.indexes);
+  EXPECT_EQ(postgres_keys(*conn), lite.keys);
   EXPECT_EQ(postgres_foreign_keys(*conn), lite.foreign_keys);
   EXPECT_FALSE(lite.columns.empty());
+  EXPECT_TRUE(lite.indexes.contains("index message_candidates_thread on message_candidates(thread_id)"));
+  EXPECT_TRUE(lite.keys.contains("member_emails primary(member_id,position)"));
+  EXPECT_TRUE(lite.keys.contains("mailboxes unique(contract_id,canonical_address,provider)"));
+  EXPECT_TRUE(lite.foreign_keys.contains("users.contract_id -> contracts.id on delete CASCADE"));
 
   // Ids are generated as SQLite's rowids are: an insert without one gets 1, 2, ...
   auto id = conn->exec("INSERT INTO contracts(name, created_at) VALUES ($1, $2) RETURNING id", {"acme", "1"});
