@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <thread>
 
 #include "store/migrations.hpp"
 #include "store/postgres/pg_connection.hpp"
@@ -212,6 +213,30 @@ TEST(PostgresMigrations, UpgradeAnOlderDatabase) {
   ASSERT_TRUE(body.ok()) << body.error().detail;
   ASSERT_EQ(body->size(), 1);
   EXPECT_EQ(body->text_at(0, 0), "hello");
+}
+
+TEST(PostgresMigrations, NodesMigratingAtOnceApplyEachMigrationOnce) {
+  auto setup = fresh_database("together");
+  ASSERT_NE(setup, nullptr);
+  constexpr int kNodes = 4;
+  std::vector<std::unique_ptr<Connection>> conns;
+  for (int i = 0; i < kNodes; ++i) conns.push_back(connect(server().uri("together")));
+  std::vector<model::Result<std::vector<std::string>>> results(kNodes, std::vector<std::string>{});
+  {
+    std::vector<std::jthread> nodes;
+    for (int i = 0; i < kNodes; ++i) {
+      nodes.emplace_back([&, i] { results[i] = apply_migrations(*conns[i]); });
+    }
+  }
+  std::size_t applied = 0;
+  for (const auto& r : results) {
+    ASSERT_TRUE(r.ok()) << r.error().detail;
+    applied += r->size();
+  }
+  EXPECT_EQ(applied, all_migrations().size());
+  auto rows = setup->exec("SELECT COUNT(*) FROM schema_migrations");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->int_at(0, 0), static_cast<std::int64_t>(all_migrations().size()));
 }
 
 TEST(PostgresMigrations, SchemaMeansTheSameAsSqlite) {
