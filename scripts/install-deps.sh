@@ -12,7 +12,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 apt_pkgs=(build-essential cmake pkg-config ninja-build
   libgmime-3.0-dev libglib2.0-dev libsqlite3-dev libsodium-dev libidn2-dev libjemalloc-dev
   nlohmann-json3-dev libcli11-dev libboost-dev libcurl4-openssl-dev libssl-dev libtomlplusplus-dev
-  libgtest-dev libgmock-dev clang-format clang-tidy sqlite3 python3)
+  libpq-dev libgtest-dev libgmock-dev clang-format clang-tidy sqlite3 python3)
 # Node.js may come from Debian (nodejs + npm) or from another channel that already ships npm;
 # ask apt only when the commands are missing.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then apt_pkgs+=(nodejs npm); fi
@@ -20,6 +20,9 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then apt_pkgs+=(
 if [ "$level" = "bench" ]; then apt_pkgs+=(wrk); fi
 # The browser tests drive Debian's chromium (playwright-core never downloads a browser).
 if [ "$level" = "test" ] || [ "$level" = "bench" ]; then apt_pkgs+=(chromium); fi
+# The PostgreSQL tests start their own server from /usr/lib/postgresql/15/bin (initdb, pg_ctl);
+# the package's system service is not used.
+if [ "$level" = "test" ] || [ "$level" = "bench" ]; then apt_pkgs+=(postgresql-15); fi
 
 missing=()
 for p in "${apt_pkgs[@]}"; do

@@ -6,6 +6,7 @@
 
 #include "ingest/candidates.hpp"
 #include "match/canonical.hpp"
+#include "store/postgres/pg_connection.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace hiresync::app {
@@ -20,6 +21,10 @@ std::string resolve_db_path(const std::string& flag_value) {
 }
 
 model::Result<std::unique_ptr<store::Store>> open_store(const std::string& path) {
+  if (store::postgres::is_postgres_uri(path)) {  // main.cpp says so first; never a file named "postgresql:"
+    return make_error(ErrorCode::kInvalidArgument,
+                      "the PostgreSQL store is not available yet; only `migrate`");
+  }
   const std::filesystem::path p(path);
   if (p.has_parent_path()) {
     std::error_code ec;

@@ -1,0 +1,106 @@
+"""A private PostgreSQL 15 server for Python test suites (standard library only).
+
+The same recipe as the C++ one (src/store/postgres/pg_test_server.hpp): `initdb` into a fresh
+temporary folder, `pg_ctl start` on a free loopback port with the unix socket inside that folder and
+durability off, wait until it accepts connections, create the database `hiresync`; `stop()` (or
+leaving the `with` block) runs `pg_ctl stop -m fast` and removes the folder. No system service.
+
+initdb refuses root: as root, every server command runs as the `postgres` account through
+`runuser -u postgres --`, and the folder is handed to that account.
+
+Binaries: $HIRESYNC_PG_BIN, else /usr/lib/postgresql/15/bin. When they are missing, start() raises
+RuntimeError saying so: a suite must fail, never skip, without PostgreSQL
+(`scripts/install-deps.sh test` installs it).
+
+    with PostgresServer() as pg:
+        run([hiresync, "migrate", "--db", pg.uri()])
+"""
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+
+DEFAULT_BIN = "/usr/lib/postgresql/15/bin"
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PostgresServer:
+    def __init__(self, database="hiresync"):
+        self.bin = os.environ.get("HIRESYNC_PG_BIN") or DEFAULT_BIN
+        self.database = database
+        self.dir = None
+        self.port = None
+        self._as_postgres = os.geteuid() == 0
+        self._started = False
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def uri(self, database=None):
+        return "postgresql://postgres@127.0.0.1:%d/%s" % (self.port, database or self.database)
+
+    def _run(self, tool, *args):
+        argv = [os.path.join(self.bin, tool), *args]
+        if self._as_postgres:
+            argv = ["runuser", "-u", "postgres", "--", *argv]
+        with open(os.path.join(self.dir, tool + ".log"), "ab") as log:
+            return subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                  timeout=120).returncode
+
+    def _log(self, name):
+        try:
+            with open(os.path.join(self.dir, name), encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def start(self):
+        for tool in ("initdb", "pg_ctl", "createdb"):
+            if not os.access(os.path.join(self.bin, tool), os.X_OK):
+                raise RuntimeError("PostgreSQL 15 is not installed: no %s in %s (run "
+                                   "scripts/install-deps.sh test, or set HIRESYNC_PG_BIN)" % (tool, self.bin))
+        self.dir = tempfile.mkdtemp(prefix="hiresync-pg-")
+        sock = os.path.join(self.dir, "sock")
+        os.mkdir(sock)
+        if self._as_postgres:
+            pw = pwd.getpwnam("postgres")
+            for p in (self.dir, sock):
+                os.chown(p, pw.pw_uid, pw.pw_gid)
+        data = os.path.join(self.dir, "data")
+        if self._run("initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C",
+                     "--no-sync") != 0:
+            raise RuntimeError("initdb failed:\n" + self._log("initdb.log"))
+        for _ in range(3):  # the port is free when picked, not necessarily when used
+            self.port = _free_port()
+            options = ("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
+                       " -c full_page_writes=off" % (self.port, sock))
+            if self._run("pg_ctl", "start", "-D", data, "-l", os.path.join(self.dir, "server.log"), "-w",
+                         "-t", "60", "-o", options) == 0:
+                self._started = True
+                break
+        if not self._started:
+            raise RuntimeError("pg_ctl start failed:\n" + self._log("server.log"))
+        if self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+                     self.database) != 0:
+            raise RuntimeError("createdb failed:\n" + self._log("createdb.log"))
+        return self
+
+    def stop(self):
+        if self._started:
+            self._run("pg_ctl", "stop", "-D", os.path.join(self.dir, "data"), "-m", "fast", "-w")
+            self._started = False
+        if self.dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.dir = None
