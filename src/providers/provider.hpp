@@ -127,6 +127,10 @@ class MailClient {
   // the RFC references (Graph's conversationId); ingest/threading.hpp says when it is used. Gmail's
   // threadId follows the references: used as is (the default).
   virtual bool thread_id_is_fallback() const { return false; }
+  // Whether push state that watch() returned in an earlier version of this client must be set up
+  // again now rather than at the next renewal (Graph's first format subscribed per folder, which
+  // misses mail in the other folders now synced). Pure; false by default.
+  virtual bool watch_outdated(const std::string& /*state*/) const { return false; }
 
   virtual model::Result<MailboxProfile> profile(const std::string& access_token) = 0;
   // Lists messages matching `query`, newest first (an empty address list: every message).

@@ -37,7 +37,10 @@ Status MailboxRun::renew_watch() {
   auto problem = ctx_.store.push_problem(ctx_.mailbox.id);
   if (!problem) return problem.error();
   const bool expiring = cursor_.watch_expires_ms / 1000 - now_s < 86400;
-  const bool forced = ctx_.force_watch || ctx_.drop_watch_state;
+  // A state from an earlier version of the client (Graph: a subscription per folder) is replaced at
+  // once: it misses mail that this version syncs.
+  const bool forced =
+      ctx_.force_watch || ctx_.drop_watch_state || ctx_.mail.watch_outdated(cursor_.watch_state);
   if (!forced && *problem && now_s < (*problem)->retry_at) return Status();  // backing off
   if (!forced && !*problem && !expiring && now_s - cursor_.watch_renewed_at_s < ctx_.watch_renew_s) {
     return Status();

@@ -261,6 +261,10 @@ class GraphClient final : public MailClient {
     return internal::stop_subscriptions(graph_, access_token, state);
   }
 
+  bool watch_outdated(const std::string& state) const override {
+    return internal::subscription_state_outdated(state);
+  }
+
  private:
   static model::Error invalid_cursor(const std::string& what) {
     return model::make_error(ErrorCode::kCursorInvalid, "microsoft delta: " + what);

@@ -132,6 +132,14 @@ model::Result<WatchResult> watch_subscriptions(const GraphConnection& graph, con
   return out;
 }
 
+bool subscription_state_outdated(const std::string& state) {
+  if (state.empty()) return false;
+  auto parsed = parse_json(state);
+  if (!parsed || !parsed->is_object()) return false;  // unreadable: watch() creates anew when due
+  return std::any_of(parsed->items().begin(), parsed->items().end(),
+                     [](const auto& item) { return item.key() != kAllMessages; });
+}
+
 model::Status stop_subscriptions(const GraphConnection& graph, const std::string& access_token,
                                  const std::string& state) {
   if (state.empty()) return {};

@@ -132,6 +132,9 @@ model::Result<WatchResult> watch_subscriptions(const GraphConnection& graph, con
 
 // MailClient::stop for Graph: deletes every subscription id the state holds; one already gone
 // (404) is not an error. Returns the first other failure, after trying them all.
+// True when `state` is a watch state of the first format (one subscription per folder, keyed by
+// folder name) rather than the one subscription on me/messages that watch_subscriptions() keeps.
+bool subscription_state_outdated(const std::string& state);
 model::Status stop_subscriptions(const GraphConnection& graph, const std::string& access_token,
                                  const std::string& state);
 

@@ -310,6 +310,15 @@ TEST(Notifications, EmptyCollection) {
   EXPECT_TRUE(parsed->empty());
 }
 
+TEST_F(SubscriptionTest, OnlyTheFirstFormatsStateIsOutdated) {
+  EXPECT_TRUE(client_->watch_outdated(R"({"inbox":"sub-in","sentitems":"sub-sent"})"));
+  EXPECT_TRUE(client_->watch_outdated(R"({"inbox":"sub-in"})"));
+  EXPECT_FALSE(client_->watch_outdated(R"({"messages":"sub-all"})"));
+  EXPECT_FALSE(client_->watch_outdated(""));          // no watch yet: renewed when due anyway
+  EXPECT_FALSE(client_->watch_outdated("not json"));  // watch() creates anew when due
+  EXPECT_TRUE(http_.requests.empty());                // pure: no call
+}
+
 TEST(Notifications, MalformedBodies) {
   for (const char* body : {"", "not json", "[]", "{}", R"({"value":{}})", R"({"value":[1]})",
                            R"({"value":[{"clientState":"x","changeType":"created"}]})",

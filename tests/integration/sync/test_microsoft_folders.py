@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import time
 import unittest
+from unittest import mock
 
 from harness import StackTest, World, message, wait_until
 
@@ -139,10 +140,14 @@ class MicrosoftFolders(StackTest):
         links = provider["folders"]
         old = {"inbox": links[first["folder_id"]], "sentitems": links[sent_id]}
         cursor["history_id"] = json.dumps(old)
+        # ... and its push state: a subscription per folder (ids the sandbox no longer knows).
+        cursor["watch"]["state"] = json.dumps({"inbox": "old-inbox-subscription",
+                                                "sentitems": "old-sent-subscription"})
         db.execute("UPDATE mailboxes SET cursor = ? WHERE address = ?", (json.dumps(cursor), world.recruiter))
         db.commit()
         db.close()
         searches = st.stats(world.recruiter)["endpoints"].get("messages.search", 0)
+        creates = st.stats(world.recruiter)["endpoints"].get("subscriptions.create", 0)
         st.start_server()
         world.admin = st.login(world.recruiter)
         self.candidate_mail(world, "After the upgrade", "up-2@c.example")
@@ -156,6 +161,10 @@ class MicrosoftFolders(StackTest):
         (raw,) = db.execute("SELECT cursor FROM mailboxes WHERE address = ?", (world.recruiter,)).fetchone()
         db.close()
         self.assertEqual(json.loads(json.loads(raw)["history_id"]).get("v"), 2, raw)
+        # The per-folder subscriptions are replaced at once by the one on me/messages, not at the
+        # next daily renewal (until then mail in other folders would wait for the poll).
+        self.assertEqual(json.loads(json.loads(raw)["watch"]["state"]), {"messages": mock.ANY}, raw)
+        self.assertEqual(st.stats(world.recruiter)["endpoints"].get("subscriptions.create", 0), creates + 1)
 
 
 class OutlookReplies(StackTest):
