@@ -91,8 +91,8 @@ class MailboxRun {
   // one refresh on kAuthExpired.
   template <typename T, typename Fn>
   model::Result<T> call(providers::MailClient::Call which, const char* endpoint, Fn&& fn, int times = 1);
-  // The metadata of `ids`, in their order: batched (MailClient::metadata_batch_size) when the
-  // provider batches, retrying rate-limited calls alone with backoff (a few times); each failure
+  // The metadata of `ids`, in their order: one call for a single id, else one batch request
+  // (MailClient::metadata_batch), retrying rate-limited calls alone with backoff (a few times); each failure
   // stays the failure of its id.
   std::vector<model::Result<providers::MessageMetadata>> fetch_metadata(const std::vector<std::string>& ids);
 

@@ -46,14 +46,11 @@ const char* not_mail_reason(const std::vector<std::string>& labels) {
 std::vector<model::Result<providers::MessageMetadata>> MailboxRun::fetch_metadata(
     const std::vector<std::string>& ids) {
   using Metadata = model::Result<providers::MessageMetadata>;
-  if (ids.size() == 1 || ctx_.mail.metadata_batch_size() <= 1) {
+  if (ids.size() == 1) {  // handle_page asks one id at a time when the provider does not batch
     std::vector<Metadata> out;
-    for (const std::string& id : ids) {
-      out.push_back(
-          call<providers::MessageMetadata>(MailClient::Call::kGetMetadata, "messages.get.metadata",
-                                           [&](const std::string& t) { return ctx_.mail.metadata(t, id); }));
-      if (!out.back()) break;  // the page stops at the first failure: nothing after it is needed
-    }
+    out.push_back(call<providers::MessageMetadata>(
+        MailClient::Call::kGetMetadata, "messages.get.metadata",
+        [&](const std::string& t) { return ctx_.mail.metadata(t, ids.front()); }));
     return out;
   }
   // A batch's calls can be refused one by one (Gmail's per-user concurrency and rate limits); those
@@ -104,21 +101,21 @@ Status MailboxRun::handle_page(const std::vector<providers::MessageRef>& refs,
   std::set<std::string> in_page;
   std::optional<model::Error> failure;
   std::string failed_id;
-  std::vector<const providers::MessageRef*> todo;
+  std::vector<const providers::MessageRef*> unseen;
   for (const auto& ref : refs) {
     if (!in_page.insert(ref.id).second) continue;
     auto seen = ctx_.store.was_seen(ctx_.mailbox.id, ref.id);
     if (!seen) return seen.error();
-    if (!*seen) todo.push_back(&ref);
+    if (!*seen) unseen.push_back(&ref);
   }
   // Headers are fetched a batch ahead of the loop below (one id at a time without batching).
   const auto batch = static_cast<std::size_t>(std::max(1, ctx_.mail.metadata_batch_size()));
   std::vector<model::Result<providers::MessageMetadata>> fetched;
-  for (std::size_t i = 0; i < todo.size(); ++i) {
-    const providers::MessageRef& ref = *todo[i];
+  for (std::size_t i = 0; i < unseen.size(); ++i) {
+    const providers::MessageRef& ref = *unseen[i];
     if (i % batch == 0) {
       std::vector<std::string> ids;
-      for (std::size_t j = i; j < std::min(todo.size(), i + batch); ++j) ids.push_back(todo[j]->id);
+      for (std::size_t j = i; j < std::min(unseen.size(), i + batch); ++j) ids.push_back(unseen[j]->id);
       fetched = fetch_metadata(ids);
     }
     Prepared p;

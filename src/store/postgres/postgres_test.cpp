@@ -285,7 +285,7 @@ TEST(PostgresConnection, ParametersAreBoundNeverSpliced) {
   EXPECT_EQ(echo->text_at(0, 1), "t");
 }
 
-TEST(PostgresConnection, ErrorsSayWhatToDo) {
+TEST(PostgresConnection, ErrorsAreClassifiedForTheRetryPath) {
   auto conn = connect(server().uri());
   ASSERT_NE(conn, nullptr);
   auto bad = conn->exec("SELEC 1");
