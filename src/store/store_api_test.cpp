@@ -1,11 +1,11 @@
-// SqliteStore's sessions and API reads on real database files: session lifetime, settings, member
+// SqlStore's sessions and API reads on real database files: session lifetime, settings, member
 // updates, projects, and which threads and messages a viewer sees.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/sql/sql_store.hpp"
 
 namespace hiresync::store {
 namespace {
@@ -19,7 +19,7 @@ class StoreApiTest : public ::testing::Test {
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    auto s = SqliteStore::open((dir_ / "test.db").string());
+    auto s = SqlStore::open((dir_ / "test.db").string());
     ASSERT_TRUE(s.ok()) << s.error().detail;
     store_ = std::move(*s);
     contract_ = *store_->upsert_contract("Acme", {});
@@ -70,7 +70,7 @@ class StoreApiTest : public ::testing::Test {
   }
 
   fs::path dir_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
   Id contract_ = 0, other_contract_ = 0, rita_ = 0, sam_ = 0, olga_ = 0, ann_ = 0, project_ = 0;
 };
 

@@ -1,4 +1,4 @@
-// SqliteStore on real database files: migrations (empty and older database), upserts, threads,
+// SqlStore on real database files: migrations (empty and older database), upserts, threads,
 // erasure. Each test uses its own temporary file.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "store/migrations.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/sql/sql_store.hpp"
 
 namespace hiresync::store {
 namespace {
@@ -25,8 +25,8 @@ class StoreTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  std::unique_ptr<SqliteStore> open(int max_version = INT_MAX) {
-    auto s = SqliteStore::open(path_, max_version);
+  std::unique_ptr<SqlStore> open(int max_version = INT_MAX) {
+    auto s = SqlStore::open(path_, max_version);
     EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().detail);
     return s.ok() ? std::move(*s) : nullptr;
   }
@@ -35,7 +35,7 @@ class StoreTest : public ::testing::Test {
   struct Seeded {
     Id contract = 0, user = 0, member = 0, project = 0;
   };
-  Seeded seed(SqliteStore& s) {
+  Seeded seed(SqlStore& s) {
     Seeded out;
     model::ContractSettings settings;
     settings.email_provider = model::EmailProvider::kGoogle;

@@ -14,7 +14,7 @@
 #include "store/postgres/pg_connection.hpp"
 #include "store/postgres/pg_migrate.hpp"
 #include "store/postgres/pg_test_server.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/sql/sql_store.hpp"
 
 namespace hiresync::store::postgres {
 namespace {
@@ -248,7 +248,7 @@ TEST(PostgresMigrations, SchemaMeansTheSameAsSqlite) {
   std::filesystem::create_directories(dir);
   const std::string path = (dir / "hs.db").string();
   {
-    auto store = SqliteStore::open(path);
+    auto store = SqlStore::open(path);
     ASSERT_TRUE(store.ok()) << store.error().detail;
   }
   const SqliteSchema lite = sqlite_schema(path);

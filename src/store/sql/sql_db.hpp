@@ -92,6 +92,9 @@ class Stmt {
   model::Result<bool> step() { return cursor_->step(); }
   // Runs to completion, ignoring rows.
   model::Status run();
+  // Column 0 of the first row (an INSERT ... RETURNING id), running the statement to completion;
+  // kNotFound when there is no row.
+  model::Result<std::int64_t> single_int();
   // Runs to completion, collecting column 0 of every row.
   model::Result<std::vector<std::int64_t>> ints() {
     return collect([this] { return int_at(0); });
@@ -127,8 +130,10 @@ class Db {
   virtual Dialect dialect() const = 0;
   // The cached statement for `sql`, which must be a named constant (its address is the cache key).
   virtual model::Result<Stmt> prepare(const char* sql) = 0;
-  model::Result<Stmt> prepare(const DialectSql& sql) {
-    return prepare(dialect() == Dialect::kSqlite ? sql.sqlite : sql.postgres);
+  model::Result<Stmt> prepare(const DialectSql& sql) { return prepare(pick(sql)); }
+  // This backend's text of `sql`.
+  const char* pick(const DialectSql& sql) const {
+    return dialect() == Dialect::kSqlite ? sql.sqlite : sql.postgres;
   }
   // Runs SQL text with no parameters (several statements allowed): migrations and settings only.
   virtual model::Status exec(const std::string& sql) = 0;
@@ -149,6 +154,15 @@ inline model::Status Stmt::run() {
     if (!row) return row.error();
     if (!*row) return {};
   }
+}
+
+inline model::Result<std::int64_t> Stmt::single_int() {
+  auto row = step();
+  if (!row) return row.error();
+  if (!*row) return model::make_error(model::ErrorCode::kNotFound, "no row");
+  const std::int64_t value = int_at(0);
+  if (auto st = run(); !st) return st.error();
+  return value;
 }
 
 }  // namespace hiresync::store::sql

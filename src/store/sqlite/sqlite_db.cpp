@@ -20,44 +20,27 @@ model::Error error_from(sqlite3* db, int rc, std::string_view what) {
 
 }  // namespace
 
-Stmt::~Stmt() {
-  if (stmt_ != nullptr) {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-}
-
-Stmt& Stmt::bind(int index, std::int64_t v) {
-  sqlite3_bind_int64(stmt_, index, v);
-  return *this;
-}
-
-Stmt& Stmt::bind(int index, std::string_view v) {
+void Cursor::bind_text(int index, std::string_view v) {
   sqlite3_bind_text64(stmt_, index, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-  return *this;
 }
 
-Stmt& Stmt::bind(int index, std::nullptr_t) {
-  sqlite3_bind_null(stmt_, index);
-  return *this;
+void Cursor::bind_blob(int index, std::string_view v) {
+  sqlite3_bind_blob64(stmt_, index, v.data(), v.size(), SQLITE_TRANSIENT);
 }
 
-model::Result<bool> Stmt::step() {
+void Cursor::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+model::Result<bool> Cursor::step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   return error_from(db_, rc, sqlite3_sql(stmt_));
 }
 
-model::Status Stmt::run() {
-  for (;;) {
-    auto row = step();
-    if (!row) return row.error();
-    if (!*row) return {};
-  }
-}
-
-std::string Stmt::text_at(int col) const {
+std::string Cursor::text_at(int col) const {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
   if (p == nullptr) return {};
   return std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)));
@@ -92,20 +75,20 @@ model::Result<std::unique_ptr<Db>> Db::open(const std::string& path) {
 }
 
 Db::~Db() {
-  for (auto& [key, stmt] : cache_) sqlite3_finalize(stmt);
-  for (auto& [key, stmt] : tx_cache_) sqlite3_finalize(stmt);
+  for (auto& [key, cursor] : cache_) sqlite3_finalize(cursor->raw());
+  for (auto& [key, cursor] : tx_cache_) sqlite3_finalize(cursor->raw());
   sqlite3_close(db_);
 }
 
-model::Result<Stmt> Db::prepare(const char* sql) {
+model::Result<sql::Stmt> Db::prepare(const char* sql) {
   auto it = cache_.find(sql);
   if (it == cache_.end()) {
     sqlite3_stmt* stmt = nullptr;
     const int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     if (rc != SQLITE_OK) return error_from(db_, rc, std::string("prepare ") + sql);
-    it = cache_.emplace(sql, stmt).first;
+    it = cache_.emplace(sql, std::make_unique<Cursor>(stmt, db_)).first;
   }
-  return Stmt(it->second, db_);
+  return sql::Stmt(it->second.get());
 }
 
 model::Status Db::exec(const std::string& sql) {
@@ -127,9 +110,9 @@ model::Status Db::exec_cached(const std::string& sql) {
     sqlite3_stmt* stmt = nullptr;
     const int rc = sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     if (rc != SQLITE_OK) return error_from(db_, rc, "prepare " + sql);
-    it = tx_cache_.emplace(sql, stmt).first;
+    it = tx_cache_.emplace(sql, std::make_unique<Cursor>(stmt, db_)).first;
   }
-  return Stmt(it->second, db_).run();
+  return sql::Stmt(it->second.get()).run();
 }
 
 model::Status Db::begin_tx(std::string_view name) {

@@ -1,4 +1,6 @@
-// The SQLite backend of Store (store/store.hpp): the default for one machine and for `make demo`.
+// Store (store/store.hpp) over SQL, on either backend of store/sql/sql_db.hpp: a SQLite file, the
+// default for one machine and for `make demo`, or a PostgreSQL database shared by a cluster
+// (docs/postgres.md). The statements are the same text on both except the few named per dialect.
 #pragma once
 
 #include <climits>
@@ -6,18 +8,20 @@
 #include <set>
 #include <string>
 
-#include "store/sqlite/sqlite_db.hpp"
+#include "store/sql/sql_db.hpp"
 #include "store/store.hpp"
 
 namespace hiresync::store {
 
-class SqliteStore final : public Store {
+class SqlStore final : public Store {
  public:
   // Opens or creates the database at `path` and applies every pending migration up to
   // `max_version` (tests use a lower one to build an "older" database). Each migration runs in its
   // own transaction with its row in schema_migrations, so a crash leaves a consistent version.
   // Errors: kInternal when the file cannot be opened or a migration fails (detail names it).
-  static Result<std::unique_ptr<SqliteStore>> open(const std::string& path, int max_version = INT_MAX);
+  static Result<std::unique_ptr<SqlStore>> open(const std::string& path, int max_version = INT_MAX);
+  // A store over an open connection, migrated up to `max_version` the same way.
+  static Result<std::unique_ptr<SqlStore>> open(std::unique_ptr<sql::Db> db, int max_version = INT_MAX);
 
   // The highest applied migration version (0 for an empty database).
   Result<int> schema_version();
@@ -63,7 +67,7 @@ class SqliteStore final : public Store {
   Result<std::vector<Id>> thread_message_ids(Id thread_id) override;
   Result<std::int64_t> count_messages(Id mailbox_id) override;
 
-  // Sessions and the API's reads: sqlite_store_api.cpp.
+  // Sessions and the API's reads: sql_store_api.cpp.
   Status create_session(const std::string& token_digest, Id user_id, std::int64_t now,
                         std::int64_t expires_at) override;
   Result<model::User> session_user(const std::string& token_digest, std::int64_t now) override;
@@ -135,10 +139,10 @@ class SqliteStore final : public Store {
                const std::string& detail) override;
 
  private:
-  explicit SqliteStore(std::unique_ptr<sqlite::Db> db) : db_(std::move(db)) {}
+  explicit SqlStore(std::unique_ptr<sql::Db> db) : db_(std::move(db)) {}
   Status migrate(int max_version);
   // One message in full by a detail query (kSelectMessageDetail*) already bound; kNotFound when no row.
-  Result<MessageDetail> read_message_detail(sqlite::Stmt& q, Id message_id);
+  Result<MessageDetail> read_message_detail(sql::Stmt& q, Id message_id);
   // The contract of a user; kNotFound when there is no such user.
   Result<Id> contract_of_user(Id user_id);
   // Ids of every message with a participant among `canonicals` or linked to `member_id` (0: none):
@@ -152,20 +156,20 @@ class SqliteStore final : public Store {
   template <typename Fn>
   auto in_tx(std::string_view name, Fn&& fn) -> decltype(fn());
 
-  std::unique_ptr<sqlite::Db> db_;
+  std::unique_ptr<sql::Db> db_;
 };
 
 // Seconds since the Unix epoch (store timestamps are integers).
 std::int64_t unix_now();
 
 // The user of the current row of a statement selecting (id, contract_id, email, name, role).
-model::User read_user_row(const sqlite::Stmt& q);
+model::User read_user_row(const sql::Stmt& q);
 
 // Inside the caller's transaction no savepoint is opened: the caller's transaction already makes
 // the whole unit atomic (each savepoint made SQLite journal every page it touched, a fifth of an
 // import's cost), and a caller that wants a failed step undone alone opens its own with begin().
 template <typename Fn>
-auto SqliteStore::in_tx(std::string_view name, Fn&& fn) -> decltype(fn()) {
+auto SqlStore::in_tx(std::string_view name, Fn&& fn) -> decltype(fn()) {
   if (db_->tx_depth() > 0) return fn();
   if (auto st = db_->begin_tx(name); !st) return st.error();
   auto result = fn();

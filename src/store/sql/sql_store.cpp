@@ -1,11 +1,12 @@
-// SqliteStore: open and migrate, transactions, contracts, users, members, projects, mailboxes.
-// Messages, threads and privacy are in sqlite_store_mail.cpp.
-#include "store/sqlite/sqlite_store.hpp"
+// SqlStore: open and migrate, transactions, contracts, users, members, projects, mailboxes.
+// Messages, threads and privacy are in sql_store_mail.cpp.
+#include "store/sql/sql_store.hpp"
 
 #include <chrono>
 #include <nlohmann/json.hpp>
 
 #include "store/migrations.hpp"
+#include "store/sqlite/sqlite_db.hpp"
 
 namespace hiresync::store {
 
@@ -33,14 +34,14 @@ constexpr const char* kSelectUserByEmail =
     "SELECT id, contract_id, email, name, role FROM users WHERE email_key = ?";
 constexpr const char* kInsertUser =
     "INSERT INTO users(contract_id, email, email_key, name, role, password_hash, created_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?)";
+    " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id";
 constexpr const char* kUpdateUser = "UPDATE users SET email = ?, name = ?, role = ? WHERE id = ?";
 constexpr const char* kUpdateUserPassword = "UPDATE users SET password_hash = ? WHERE id = ?";
 constexpr const char* kSelectPasswordHash = "SELECT password_hash FROM users WHERE id = ?";
 
 constexpr const char* kSelectMemberIdByCanonical = "SELECT member_id FROM member_emails WHERE canonical = ?";
 constexpr const char* kInsertMember =
-    "INSERT INTO members(name, email_discovery, created_at) VALUES (?, ?, ?)";
+    "INSERT INTO members(name, email_discovery, created_at) VALUES (?, ?, ?) RETURNING id";
 constexpr const char* kUpdateMember = "UPDATE members SET name = ?, email_discovery = ? WHERE id = ?";
 constexpr const char* kDeleteMemberEmails = "DELETE FROM member_emails WHERE member_id = ?";
 constexpr const char* kInsertMemberEmail =
@@ -92,10 +93,10 @@ std::string lower_ascii(std::string_view s) {
   return out;
 }
 
-class SqliteTransaction final : public Transaction {
+class SqlTransaction final : public Transaction {
  public:
-  explicit SqliteTransaction(sqlite::Db* db) : db_(db) {}
-  ~SqliteTransaction() override {
+  explicit SqlTransaction(sql::Db* db) : db_(db) {}
+  ~SqlTransaction() override {
     if (!done_) db_->rollback_tx();
   }
   Status commit() override {
@@ -107,7 +108,7 @@ class SqliteTransaction final : public Transaction {
   }
 
  private:
-  sqlite::Db* db_;
+  sql::Db* db_;
   bool done_ = false;
 };
 
@@ -118,15 +119,19 @@ std::int64_t unix_now() {
       .count();
 }
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, int max_version) {
+Result<std::unique_ptr<SqlStore>> SqlStore::open(const std::string& path, int max_version) {
   auto db = sqlite::Db::open(path);
   if (!db) return db.error();
-  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(*db)));
+  return open(std::unique_ptr<sql::Db>(std::move(*db)), max_version);
+}
+
+Result<std::unique_ptr<SqlStore>> SqlStore::open(std::unique_ptr<sql::Db> db, int max_version) {
+  std::unique_ptr<SqlStore> store(new SqlStore(std::move(db)));
   if (auto st = store->migrate(max_version); !st) return st.error();
   return store;
 }
 
-Status SqliteStore::migrate(int max_version) {
+Status SqlStore::migrate(int max_version) {
   if (auto st = db_->exec(kCreateMigrationsTable); !st) return st;
   auto current = schema_version();
   if (!current) return current.error();
@@ -145,7 +150,7 @@ Status SqliteStore::migrate(int max_version) {
   return {};
 }
 
-Result<int> SqliteStore::schema_version() {
+Result<int> SqlStore::schema_version() {
   auto q = db_->prepare(kSelectSchemaVersion);
   if (!q) return q.error();
   auto row = q->step();
@@ -153,14 +158,14 @@ Result<int> SqliteStore::schema_version() {
   return static_cast<int>(q->int_at(0));
 }
 
-Result<std::unique_ptr<Transaction>> SqliteStore::begin(std::string_view name) {
+Result<std::unique_ptr<Transaction>> SqlStore::begin(std::string_view name) {
   if (auto st = db_->begin_tx(name); !st) return st.error();
-  return std::unique_ptr<Transaction>(new SqliteTransaction(db_.get()));
+  return std::unique_ptr<Transaction>(new SqlTransaction(db_.get()));
 }
 
 // --- contracts and users ---------------------------------------------------------------------
 
-Result<Id> SqliteStore::upsert_contract(const std::string& name, const model::ContractSettings& settings) {
+Result<Id> SqlStore::upsert_contract(const std::string& name, const model::ContractSettings& settings) {
   auto q = db_->prepare(kUpsertContract);
   if (!q) return q.error();
   const std::string domains = nlohmann::json(settings.internal_domains)
@@ -172,7 +177,7 @@ Result<Id> SqliteStore::upsert_contract(const std::string& name, const model::Co
   return q->int_at(0);
 }
 
-Result<model::Contract> SqliteStore::get_contract(Id contract_id) {
+Result<model::Contract> SqlStore::get_contract(Id contract_id) {
   auto q = db_->prepare(kSelectContract);
   if (!q) return q.error();
   q->bind_all(contract_id);
@@ -195,7 +200,7 @@ Result<model::Contract> SqliteStore::get_contract(Id contract_id) {
   return c;
 }
 
-Result<Id> SqliteStore::upsert_user(const model::User& user, const std::string& password_hash) {
+Result<Id> SqlStore::upsert_user(const model::User& user, const std::string& password_hash) {
   return in_tx("upsert_user", [&]() -> Result<Id> {
     auto existing = find_user_by_email(user.email);
     if (existing) {
@@ -221,12 +226,11 @@ Result<Id> SqliteStore::upsert_user(const model::User& user, const std::string& 
     if (!ins) return ins.error();
     ins->bind_all(user.contract_id, user.email, lower_ascii(user.email), user.name,
                   model::to_string(user.role), password_hash, unix_now());
-    if (auto st = ins->run(); !st) return st.error();
-    return db_->last_insert_id();
+    return ins->single_int();
   });
 }
 
-Result<model::User> SqliteStore::find_user_by_email(std::string_view email) {
+Result<model::User> SqlStore::find_user_by_email(std::string_view email) {
   auto q = db_->prepare(kSelectUserByEmail);
   if (!q) return q.error();
   q->bind_all(lower_ascii(email));
@@ -242,7 +246,7 @@ Result<model::User> SqliteStore::find_user_by_email(std::string_view email) {
   return u;
 }
 
-Result<std::string> SqliteStore::password_hash_of(Id user_id) {
+Result<std::string> SqlStore::password_hash_of(Id user_id) {
   auto q = db_->prepare(kSelectPasswordHash);
   if (!q) return q.error();
   q->bind_all(user_id);
@@ -254,8 +258,7 @@ Result<std::string> SqliteStore::password_hash_of(Id user_id) {
 
 // --- members ---------------------------------------------------------------------------------
 
-Result<Id> SqliteStore::upsert_member(const model::Member& member,
-                                      const std::vector<std::string>& canonicals) {
+Result<Id> SqlStore::upsert_member(const model::Member& member, const std::vector<std::string>& canonicals) {
   if (member.emails.size() != canonicals.size() || member.emails.empty()) {
     return make_error(ErrorCode::kInvalidArgument, "a member needs at least one email");
   }
@@ -279,8 +282,9 @@ Result<Id> SqliteStore::upsert_member(const model::Member& member,
     if (id == 0) {
       auto ins = db_->prepare(kInsertMember);
       if (!ins) return ins.error();
-      if (auto st = ins->bind_all(member.name, discovery, unix_now()).run(); !st) return st.error();
-      id = db_->last_insert_id();
+      auto inserted = ins->bind_all(member.name, discovery, unix_now()).single_int();
+      if (!inserted) return inserted.error();
+      id = *inserted;
     } else {
       auto upd = db_->prepare(kUpdateMember);
       if (!upd) return upd.error();
@@ -304,7 +308,7 @@ Result<Id> SqliteStore::upsert_member(const model::Member& member,
   });
 }
 
-Result<model::Member> SqliteStore::find_member_by_canonical(std::string_view canonical) {
+Result<model::Member> SqlStore::find_member_by_canonical(std::string_view canonical) {
   auto q = db_->prepare(kSelectMemberIdByCanonical);
   if (!q) return q.error();
   q->bind_all(canonical);
@@ -315,7 +319,7 @@ Result<model::Member> SqliteStore::find_member_by_canonical(std::string_view can
   return get_member(id);
 }
 
-Result<model::Member> SqliteStore::get_member(Id member_id) {
+Result<model::Member> SqlStore::get_member(Id member_id) {
   model::Member m;
   {
     auto q = db_->prepare(kSelectMember);
@@ -336,7 +340,7 @@ Result<model::Member> SqliteStore::get_member(Id member_id) {
   return m;
 }
 
-Result<std::vector<model::Member>> SqliteStore::list_members() {
+Result<std::vector<model::Member>> SqlStore::list_members() {
   auto q = db_->prepare(kSelectAllMembers);
   if (!q) return q.error();
   std::vector<model::Member> out;
@@ -359,7 +363,7 @@ Result<std::vector<model::Member>> SqliteStore::list_members() {
 
 // --- projects --------------------------------------------------------------------------------
 
-Result<Id> SqliteStore::upsert_project(Id contract_id, const std::string& name) {
+Result<Id> SqlStore::upsert_project(Id contract_id, const std::string& name) {
   auto q = db_->prepare(kUpsertProject);
   if (!q) return q.error();
   q->bind_all(contract_id, name, unix_now());
@@ -368,7 +372,7 @@ Result<Id> SqliteStore::upsert_project(Id contract_id, const std::string& name) 
   return q->int_at(0);
 }
 
-Status SqliteStore::set_project_candidates(Id project_id, const std::vector<Id>& member_ids) {
+Status SqlStore::set_project_candidates(Id project_id, const std::vector<Id>& member_ids) {
   return in_tx("set_project_candidates", [&]() -> Status {
     auto del = db_->prepare(kDeleteAllCandidates);
     if (!del) return del.error();
@@ -380,19 +384,19 @@ Status SqliteStore::set_project_candidates(Id project_id, const std::vector<Id>&
   });
 }
 
-Status SqliteStore::add_candidate(Id project_id, Id member_id) {
+Status SqlStore::add_candidate(Id project_id, Id member_id) {
   auto q = db_->prepare(kInsertCandidate);
   if (!q) return q.error();
   return q->bind_all(project_id, member_id, unix_now()).run();
 }
 
-Status SqliteStore::remove_candidate(Id project_id, Id member_id) {
+Status SqlStore::remove_candidate(Id project_id, Id member_id) {
   auto q = db_->prepare(kDeleteCandidate);
   if (!q) return q.error();
   return q->bind_all(project_id, member_id).run();
 }
 
-Result<std::vector<Id>> SqliteStore::saved_member_ids(Id contract_id) {
+Result<std::vector<Id>> SqlStore::saved_member_ids(Id contract_id) {
   auto q = db_->prepare(kSelectSavedMembers);
   if (!q) return q.error();
   return q->bind_all(contract_id).ints();
@@ -400,7 +404,7 @@ Result<std::vector<Id>> SqliteStore::saved_member_ids(Id contract_id) {
 
 // --- mailboxes -------------------------------------------------------------------------------
 
-Result<Id> SqliteStore::contract_of_user(Id user_id) {
+Result<Id> SqlStore::contract_of_user(Id user_id) {
   auto uc = db_->prepare(kSelectUserContract);
   if (!uc) return uc.error();
   uc->bind_all(user_id);
@@ -410,8 +414,8 @@ Result<Id> SqliteStore::contract_of_user(Id user_id) {
   return uc->int_at(0);
 }
 
-Status SqliteStore::check_address_free(Id contract_id, const std::string& canonical_address,
-                                       const std::string& provider, Id user_id) {
+Status SqlStore::check_address_free(Id contract_id, const std::string& canonical_address,
+                                    const std::string& provider, Id user_id) {
   auto holder = db_->prepare(kSelectMailboxHolder);
   if (!holder) return holder.error();
   holder->bind_all(contract_id, canonical_address, provider, user_id);
@@ -421,9 +425,8 @@ Status SqliteStore::check_address_free(Id contract_id, const std::string& canoni
   return Status();
 }
 
-Result<Mailbox> SqliteStore::ensure_mailbox(Id user_id, const std::string& provider,
-                                            const std::string& address,
-                                            const std::string& canonical_address) {
+Result<Mailbox> SqlStore::ensure_mailbox(Id user_id, const std::string& provider, const std::string& address,
+                                         const std::string& canonical_address) {
   return in_tx("ensure_mailbox", [&]() -> Result<Mailbox> {
     auto read = [&]() -> Result<std::optional<Mailbox>> {
       auto q = db_->prepare(kSelectMailboxOfUser);
@@ -465,7 +468,7 @@ Result<Mailbox> SqliteStore::ensure_mailbox(Id user_id, const std::string& provi
   });
 }
 
-Status SqliteStore::add_mailbox_counts(Id mailbox_id, const MailboxCounts& counts) {
+Status SqlStore::add_mailbox_counts(Id mailbox_id, const MailboxCounts& counts) {
   return in_tx("add_mailbox_counts", [&]() -> Status {
     auto q = db_->prepare(kAddMailboxCounts);
     if (!q) return q.error();
@@ -480,7 +483,7 @@ Status SqliteStore::add_mailbox_counts(Id mailbox_id, const MailboxCounts& count
   });
 }
 
-Result<MailboxCounts> SqliteStore::mailbox_counts(Id mailbox_id) {
+Result<MailboxCounts> SqlStore::mailbox_counts(Id mailbox_id) {
   MailboxCounts out;
   {
     auto q = db_->prepare(kSelectMailboxCounts);
@@ -504,8 +507,8 @@ Result<MailboxCounts> SqliteStore::mailbox_counts(Id mailbox_id) {
   return out;
 }
 
-Status SqliteStore::audit(const std::string& actor, const std::string& action, const std::string& subject,
-                          const std::string& detail) {
+Status SqlStore::audit(const std::string& actor, const std::string& action, const std::string& subject,
+                       const std::string& detail) {
   static constexpr const char* kInsertAudit =
       "INSERT INTO audit_log(at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)";
   auto q = db_->prepare(kInsertAudit);

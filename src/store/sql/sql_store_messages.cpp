@@ -1,10 +1,10 @@
-// SqliteStore: messages as the HTTP API reads and changes them (one message in full, visibility
+// SqlStore: messages as the HTTP API reads and changes them (one message in full, visibility
 // changes, the pipeline, the users of a contract, the mailbox holder, the GDPR export).
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/sql/sql_store.hpp"
 
 namespace hiresync::store {
 
@@ -93,7 +93,7 @@ std::vector<ListedParticipant> parse_participants(const std::string& json_text) 
 
 }  // namespace
 
-Result<std::vector<model::User>> SqliteStore::list_users(Id contract_id) {
+Result<std::vector<model::User>> SqlStore::list_users(Id contract_id) {
   auto q = db_->prepare(kSelectUsersOfContract);
   if (!q) return q.error();
   q->bind_all(contract_id);
@@ -106,7 +106,7 @@ Result<std::vector<model::User>> SqliteStore::list_users(Id contract_id) {
   }
 }
 
-Result<MessageDetail> SqliteStore::read_message_detail(sqlite::Stmt& q, Id message_id) {
+Result<MessageDetail> SqlStore::read_message_detail(sql::Stmt& q, Id message_id) {
   auto row = q.step();
   if (!row) return row.error();
   if (!*row) return make_error(ErrorCode::kNotFound, "no visible message " + std::to_string(message_id));
@@ -149,14 +149,14 @@ Result<MessageDetail> SqliteStore::read_message_detail(sqlite::Stmt& q, Id messa
   return d;
 }
 
-Result<MessageDetail> SqliteStore::visible_message(Id viewer_user_id, Id contract_id, Id message_id) {
+Result<MessageDetail> SqlStore::visible_message(Id viewer_user_id, Id contract_id, Id message_id) {
   auto q = db_->prepare(kSelectMessageDetailVisible);
   if (!q) return q.error();
   q->bind_all(message_id, contract_id, viewer_user_id);
   return read_message_detail(*q, message_id);
 }
 
-Status SqliteStore::set_message_visibility(Id message_id, model::Visibility visibility) {
+Status SqlStore::set_message_visibility(Id message_id, model::Visibility visibility) {
   auto q = db_->prepare(kUpdateMessageVisibility);
   if (!q) return q.error();
   if (auto st = q->bind_all(message_id, model::to_string(visibility)).run(); !st) return st;
@@ -165,7 +165,7 @@ Status SqliteStore::set_message_visibility(Id message_id, model::Visibility visi
   return {};
 }
 
-Result<ThreadRef> SqliteStore::visible_thread(Id viewer_user_id, Id contract_id, Id thread_id) {
+Result<ThreadRef> SqlStore::visible_thread(Id viewer_user_id, Id contract_id, Id thread_id) {
   auto q = db_->prepare(kSelectVisibleThread);
   if (!q) return q.error();
   auto row = q->bind_all(thread_id, contract_id, viewer_user_id).step();
@@ -174,7 +174,7 @@ Result<ThreadRef> SqliteStore::visible_thread(Id viewer_user_id, Id contract_id,
   return ThreadRef{q->int_at(0), q->int_at(1), q->int_at(2)};
 }
 
-Result<std::int64_t> SqliteStore::set_thread_visibility(Id thread_id, model::Visibility visibility) {
+Result<std::int64_t> SqlStore::set_thread_visibility(Id thread_id, model::Visibility visibility) {
   return in_tx("set_thread_visibility", [&]() -> Result<std::int64_t> {
     auto up = db_->prepare(kUpdateThreadVisibility);
     if (!up) return up.error();
@@ -187,7 +187,7 @@ Result<std::int64_t> SqliteStore::set_thread_visibility(Id thread_id, model::Vis
   });
 }
 
-Result<std::vector<PipelineEntry>> SqliteStore::pipeline(Id viewer_user_id, Id contract_id, Id project_id) {
+Result<std::vector<PipelineEntry>> SqlStore::pipeline(Id viewer_user_id, Id contract_id, Id project_id) {
   auto q = db_->prepare(kSelectPipeline);
   if (!q) return q.error();
   q->bind_all(project_id, viewer_user_id, contract_id);
@@ -207,9 +207,9 @@ Result<std::vector<PipelineEntry>> SqliteStore::pipeline(Id viewer_user_id, Id c
   }
 }
 
-Result<std::optional<model::User>> SqliteStore::mailbox_holder(Id contract_id,
-                                                               const std::string& canonical_address,
-                                                               Id except_user_id) {
+Result<std::optional<model::User>> SqlStore::mailbox_holder(Id contract_id,
+                                                            const std::string& canonical_address,
+                                                            Id except_user_id) {
   auto q = db_->prepare(kSelectMailboxHolderAnyProvider);
   if (!q) return q.error();
   auto row = q->bind_all(contract_id, canonical_address, except_user_id).step();
@@ -218,7 +218,7 @@ Result<std::optional<model::User>> SqliteStore::mailbox_holder(Id contract_id,
   return std::optional<model::User>(read_user_row(*q));
 }
 
-Result<std::vector<MemberProject>> SqliteStore::projects_of_member(Id member_id) {
+Result<std::vector<MemberProject>> SqlStore::projects_of_member(Id member_id) {
   auto q = db_->prepare(kSelectProjectsOfMember);
   if (!q) return q.error();
   q->bind_all(member_id);
@@ -231,8 +231,8 @@ Result<std::vector<MemberProject>> SqliteStore::projects_of_member(Id member_id)
   }
 }
 
-Result<std::vector<MessageDetail>> SqliteStore::messages_of_person(const std::vector<std::string>& canonicals,
-                                                                   Id member_id) {
+Result<std::vector<MessageDetail>> SqlStore::messages_of_person(const std::vector<std::string>& canonicals,
+                                                                Id member_id) {
   auto found = message_ids_of_person(canonicals, member_id);
   if (!found) return found.error();
   const std::set<Id>& ids = *found;

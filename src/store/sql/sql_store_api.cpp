@@ -1,9 +1,9 @@
-// SqliteStore: sessions and what the HTTP API reads (users, projects, visible threads).
+// SqlStore: sessions and what the HTTP API reads (users, projects, visible threads).
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/sql/sql_store.hpp"
 
 namespace hiresync::store {
 
@@ -23,7 +23,7 @@ constexpr const char* kPing = "SELECT 1";
 
 constexpr const char* kInsertContract =
     "INSERT INTO contracts(name, email_provider, inmail_default_visibility, internal_domains, created_at)"
-    " VALUES (?, ?, ?, ?, ?)";
+    " VALUES (?, ?, ?, ?, ?) RETURNING id";
 constexpr const char* kUpdateContractSettings =
     "UPDATE contracts SET email_provider = ?, inmail_default_visibility = ?, internal_domains = ? WHERE id = "
     "?";
@@ -65,12 +65,16 @@ constexpr const char* kSelectVisibleMessages =
 // The listed participants of the messages in ?1 (a JSON array of message ids), by message id, then
 // in header order: From, To and Cc only (Bcc is the owner's business), the role as 0, 1 or 2. One
 // statement for the whole listing, by primary key, rather than one JSON aggregate per message.
-constexpr const char* kSelectListedParticipants =
+constexpr sql::DialectSql kSelectListedParticipants = {
     "SELECT p.message_id, CASE p.role WHEN 'from' THEN 0 WHEN 'to' THEN 1 ELSE 2 END, p.name, p.email"
     " FROM json_each(?1) j JOIN message_participants p ON p.message_id = j.value"
-    " WHERE p.role IN ('from', 'to', 'cc') ORDER BY p.message_id, p.position";
+    " WHERE p.role IN ('from', 'to', 'cc') ORDER BY p.message_id, p.position",
+    "SELECT p.message_id, CASE p.role WHEN 'from' THEN 0 WHEN 'to' THEN 1 ELSE 2 END, p.name, p.email"
+    " FROM json_array_elements_text(?1::json) AS j(value) JOIN message_participants p"
+    " ON p.message_id = j.value::bigint"
+    " WHERE p.role IN ('from', 'to', 'cc') ORDER BY p.message_id, p.position"};
 
-Result<model::User> read_user(sqlite::Stmt& q, const std::string& what) {
+Result<model::User> read_user(sql::Stmt& q, const std::string& what) {
   auto row = q.step();
   if (!row) return row.error();
   if (!*row) return make_error(ErrorCode::kNotFound, what);
@@ -78,7 +82,7 @@ Result<model::User> read_user(sqlite::Stmt& q, const std::string& what) {
 }
 
 // Rows of (id, contract_id, name, member_id|NULL) into projects, in row order.
-Result<std::vector<ProjectInfo>> read_projects(sqlite::Stmt& q) {
+Result<std::vector<ProjectInfo>> read_projects(sql::Stmt& q) {
   std::vector<ProjectInfo> out;
   for (;;) {
     auto row = q.step();
@@ -92,7 +96,7 @@ Result<std::vector<ProjectInfo>> read_projects(sqlite::Stmt& q) {
 
 // Adds the listed participants (From, To, Cc) to `by_id`, messages in ascending id order, with
 // one statement.
-Status fill_participants(sqlite::Db& db, const std::vector<ListedMessage*>& by_id) {
+Status fill_participants(sql::Db& db, const std::vector<ListedMessage*>& by_id) {
   if (by_id.empty()) return {};
   std::string ids = "[";
   for (const ListedMessage* m : by_id) {
@@ -130,7 +134,7 @@ Status fill_participants(sqlite::Db& db, const std::vector<ListedMessage*>& by_i
 
 }  // namespace
 
-model::User read_user_row(const sqlite::Stmt& q) {
+model::User read_user_row(const sql::Stmt& q) {
   model::User u;
   u.id = q.int_at(0);
   u.contract_id = q.int_at(1);
@@ -142,8 +146,8 @@ model::User read_user_row(const sqlite::Stmt& q) {
 
 // --- sessions --------------------------------------------------------------------------------
 
-Status SqliteStore::create_session(const std::string& token_digest, Id user_id, std::int64_t now,
-                                   std::int64_t expires_at) {
+Status SqlStore::create_session(const std::string& token_digest, Id user_id, std::int64_t now,
+                                std::int64_t expires_at) {
   return in_tx("create_session", [&]() -> Status {
     auto del = db_->prepare(kDeleteExpiredSessions);
     if (!del) return del.error();
@@ -154,20 +158,20 @@ Status SqliteStore::create_session(const std::string& token_digest, Id user_id, 
   });
 }
 
-Result<model::User> SqliteStore::session_user(const std::string& token_digest, std::int64_t now) {
+Result<model::User> SqlStore::session_user(const std::string& token_digest, std::int64_t now) {
   auto q = db_->prepare(kSelectSessionUser);
   if (!q) return q.error();
   q->bind_all(token_digest, now);
   return read_user(*q, "no such session");
 }
 
-Status SqliteStore::delete_session(const std::string& token_digest) {
+Status SqlStore::delete_session(const std::string& token_digest) {
   auto q = db_->prepare(kDeleteSession);
   if (!q) return q.error();
   return q->bind_all(token_digest).run();
 }
 
-Status SqliteStore::ping() {
+Status SqlStore::ping() {
   auto q = db_->prepare(kPing);
   if (!q) return q.error();
   return q->run();
@@ -180,20 +184,18 @@ static std::string domains_json(const model::ContractSettings& settings) {
       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-Result<Id> SqliteStore::create_contract(const std::string& name, const model::ContractSettings& settings) {
+Result<Id> SqlStore::create_contract(const std::string& name, const model::ContractSettings& settings) {
   auto q = db_->prepare(kInsertContract);
   if (!q) return q.error();
   q->bind_all(name, model::to_string(settings.email_provider),
               model::to_string(settings.inmail_default_visibility), domains_json(settings), unix_now());
-  if (auto st = q->run(); !st) {
-    if (st.error().code == ErrorCode::kConflict)
-      return make_error(ErrorCode::kConflict, "contract name taken");
-    return st.error();
-  }
-  return db_->last_insert_id();
+  auto id = q->single_int();
+  if (!id && id.error().code == ErrorCode::kConflict)
+    return make_error(ErrorCode::kConflict, "contract name taken");
+  return id;
 }
 
-Status SqliteStore::update_contract_settings(Id contract_id, const model::ContractSettings& settings) {
+Status SqlStore::update_contract_settings(Id contract_id, const model::ContractSettings& settings) {
   auto q = db_->prepare(kUpdateContractSettings);
   if (!q) return q.error();
   const std::string domains = domains_json(settings);
@@ -205,14 +207,14 @@ Status SqliteStore::update_contract_settings(Id contract_id, const model::Contra
   return {};
 }
 
-Result<model::User> SqliteStore::get_user(Id user_id) {
+Result<model::User> SqlStore::get_user(Id user_id) {
   auto q = db_->prepare(kSelectUser);
   if (!q) return q.error();
   q->bind_all(user_id);
   return read_user(*q, "no user " + std::to_string(user_id));
 }
 
-Status SqliteStore::update_member(const model::Member& member, const std::vector<std::string>& canonicals) {
+Status SqlStore::update_member(const model::Member& member, const std::vector<std::string>& canonicals) {
   if (member.emails.size() != canonicals.size() || member.emails.empty()) {
     return make_error(ErrorCode::kInvalidArgument, "a member needs at least one email");
   }
@@ -258,13 +260,13 @@ Status SqliteStore::update_member(const model::Member& member, const std::vector
   });
 }
 
-Result<std::vector<Id>> SqliteStore::contracts_of_candidate(Id member_id) {
+Result<std::vector<Id>> SqlStore::contracts_of_candidate(Id member_id) {
   auto q = db_->prepare(kSelectContractsOfCandidate);
   if (!q) return q.error();
   return q->bind_all(member_id).ints();
 }
 
-Result<bool> SqliteStore::is_candidate(Id contract_id, Id member_id) {
+Result<bool> SqlStore::is_candidate(Id contract_id, Id member_id) {
   auto q = db_->prepare(kSelectIsCandidate);
   if (!q) return q.error();
   return q->bind_all(contract_id, member_id).step();
@@ -272,7 +274,7 @@ Result<bool> SqliteStore::is_candidate(Id contract_id, Id member_id) {
 
 // --- projects --------------------------------------------------------------------------------
 
-Result<ProjectInfo> SqliteStore::get_project(Id project_id) {
+Result<ProjectInfo> SqlStore::get_project(Id project_id) {
   auto q = db_->prepare(kSelectProject);
   if (!q) return q.error();
   auto projects = read_projects(q->bind_all(project_id));
@@ -281,7 +283,7 @@ Result<ProjectInfo> SqliteStore::get_project(Id project_id) {
   return std::move(projects->front());
 }
 
-Result<std::vector<ProjectInfo>> SqliteStore::list_projects(Id contract_id) {
+Result<std::vector<ProjectInfo>> SqlStore::list_projects(Id contract_id) {
   auto q = db_->prepare(kSelectProjects);
   if (!q) return q.error();
   return read_projects(q->bind_all(contract_id));
@@ -289,8 +291,8 @@ Result<std::vector<ProjectInfo>> SqliteStore::list_projects(Id contract_id) {
 
 // --- threads visible to a viewer -------------------------------------------------------------
 
-Result<std::vector<VisibleThread>> SqliteStore::visible_threads(Id viewer_user_id, Id contract_id,
-                                                                Id member_id) {
+Result<std::vector<VisibleThread>> SqlStore::visible_threads(Id viewer_user_id, Id contract_id,
+                                                             Id member_id) {
   struct Row {
     Id thread_id;
     ListedMessage message;

@@ -1,6 +1,6 @@
-// SqliteStore: authorizations that did not come back and push that cannot be set up (schema:
+// SqlStore: authorizations that did not come back and push that cannot be set up (schema:
 // migrations/0007_pending_authorizations_and_push_problems.sql).
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/sql/sql_store.hpp"
 
 namespace hiresync::store {
 
@@ -32,7 +32,7 @@ constexpr const char* kSelectPushProblems =
     " ORDER BY p.since, p.mailbox_id";
 #undef HIRESYNC_PUSH_PROBLEM_COLUMNS
 
-PushProblem read_push_problem(const sqlite::Stmt& q) {
+PushProblem read_push_problem(const sql::Stmt& q) {
   PushProblem p;
   p.mailbox_id = q.int_at(0);
   p.contract_id = q.int_at(1);
@@ -47,19 +47,19 @@ PushProblem read_push_problem(const sqlite::Stmt& q) {
 
 }  // namespace
 
-Status SqliteStore::set_pending_authorization(const PendingAuthorization& pending) {
+Status SqlStore::set_pending_authorization(const PendingAuthorization& pending) {
   auto q = db_->prepare(kUpsertPending);
   if (!q) return q.error();
   return q->bind_all(pending.user_id, pending.provider, pending.started_at).run();
 }
 
-Status SqliteStore::clear_pending_authorization(Id user_id) {
+Status SqlStore::clear_pending_authorization(Id user_id) {
   auto q = db_->prepare(kDeletePending);
   if (!q) return q.error();
   return q->bind_all(user_id).run();
 }
 
-Result<std::optional<PendingAuthorization>> SqliteStore::pending_authorization(Id user_id) {
+Result<std::optional<PendingAuthorization>> SqlStore::pending_authorization(Id user_id) {
   auto q = db_->prepare(kSelectPending);
   if (!q) return q.error();
   q->bind_all(user_id);
@@ -69,20 +69,20 @@ Result<std::optional<PendingAuthorization>> SqliteStore::pending_authorization(I
   return std::optional<PendingAuthorization>(PendingAuthorization{q->int_at(0), q->text_at(1), q->int_at(2)});
 }
 
-Status SqliteStore::record_push_problem(Id mailbox_id, const std::string& cause, const std::string& detail,
-                                        std::int64_t now, std::int64_t retry_at) {
+Status SqlStore::record_push_problem(Id mailbox_id, const std::string& cause, const std::string& detail,
+                                     std::int64_t now, std::int64_t retry_at) {
   auto q = db_->prepare(kUpsertPushProblem);
   if (!q) return q.error();
   return q->bind_all(mailbox_id, cause, detail, now, retry_at).run();
 }
 
-Status SqliteStore::clear_push_problem(Id mailbox_id) {
+Status SqlStore::clear_push_problem(Id mailbox_id) {
   auto q = db_->prepare(kDeletePushProblem);
   if (!q) return q.error();
   return q->bind_all(mailbox_id).run();
 }
 
-Result<std::optional<PushProblem>> SqliteStore::push_problem(Id mailbox_id) {
+Result<std::optional<PushProblem>> SqlStore::push_problem(Id mailbox_id) {
   auto q = db_->prepare(kSelectPushProblem);
   if (!q) return q.error();
   q->bind_all(mailbox_id);
@@ -92,7 +92,7 @@ Result<std::optional<PushProblem>> SqliteStore::push_problem(Id mailbox_id) {
   return std::optional<PushProblem>(read_push_problem(*q));
 }
 
-Result<std::vector<PushProblem>> SqliteStore::push_problems(Id contract_id) {
+Result<std::vector<PushProblem>> SqlStore::push_problems(Id contract_id) {
   auto q = db_->prepare(kSelectPushProblems);
   if (!q) return q.error();
   q->bind_all(contract_id);

@@ -1,9 +1,9 @@
-// SqliteStore: messages, threads, GDPR erasure and suppression.
+// SqlStore: messages, threads, GDPR erasure and suppression.
 #include <algorithm>
 #include <set>
 
 #include "model/json_text.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/sql/sql_store.hpp"
 
 namespace hiresync::store {
 
@@ -12,18 +12,22 @@ namespace {
 constexpr const char* kSelectMessageByProviderId =
     "SELECT id FROM messages WHERE mailbox_id = ? AND provider_message_id = ?";
 constexpr const char* kSelectMessageMembers =
-    "SELECT member_id FROM message_candidates WHERE message_id = ? ORDER BY rowid";
+    "SELECT member_id FROM message_candidates WHERE message_id = ? ORDER BY member_id";
 constexpr const char* kInsertMessage =
     "INSERT INTO messages(mailbox_id, owner_user_id, contract_id, provider_message_id, provider_thread_id,"
     " rfc_message_id, in_reply_to, refs, kind, direction, visibility, subject, sent_at, snippet, created_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
 // Bodies live apart from the rows that listings read (migrations/0006_message_bodies.sql).
 constexpr const char* kInsertMessageBody =
     "INSERT INTO message_bodies(message_id, text_body, html_body) VALUES (?, ?, ?)";
 // All participants of a message in one statement: a JSON array of [role, name, email, canonical].
-constexpr const char* kInsertParticipants =
+// PostgreSQL does not type a parameter from an INSERT ... SELECT's target, hence the casts.
+constexpr sql::DialectSql kInsertParticipants = {
     "INSERT INTO message_participants(message_id, position, role, name, email, canonical)"
-    " SELECT ?1, key, value->>0, value->>1, value->>2, value->>3 FROM json_each(?2)";
+    " SELECT ?1, key, value->>0, value->>1, value->>2, value->>3 FROM json_each(?2)",
+    "INSERT INTO message_participants(message_id, position, role, name, email, canonical)"
+    " SELECT ?1::bigint, j.ord - 1, j.value->>0, j.value->>1, j.value->>2, j.value->>3"
+    " FROM json_array_elements(?2::json) WITH ORDINALITY AS j(value, ord)"};
 constexpr const char* kInsertAttachment =
     "INSERT INTO attachments(message_id, position, filename, content_type, size) VALUES (?, ?, ?, ?, ?)";
 constexpr const char* kInsertLink =
@@ -31,23 +35,31 @@ constexpr const char* kInsertLink =
     "NOTHING";
 // Keys travel as one JSON array parameter (json_each): one statement per message rather than one
 // per key, as a mailing-list reply carries a dozen References.
-constexpr const char* kSelectThreadsByKeys =
+constexpr sql::DialectSql kSelectThreadsByKeys = {
     "SELECT DISTINCT tk.thread_id FROM json_each(?3) k JOIN thread_keys tk"
-    " ON tk.owner_user_id = ?1 AND tk.member_id = ?2 AND tk.key = k.value ORDER BY tk.thread_id";
+    " ON tk.owner_user_id = ?1 AND tk.member_id = ?2 AND tk.key = k.value ORDER BY tk.thread_id",
+    "SELECT DISTINCT tk.thread_id FROM json_array_elements_text(?3::json) AS k(value) JOIN thread_keys tk"
+    " ON tk.owner_user_id = ?1 AND tk.member_id = ?2 AND tk.key = k.value ORDER BY tk.thread_id"};
 constexpr const char* kInsertThread =
     "INSERT INTO threads(owner_user_id, member_id, contract_id, subject, last_message_at, created_at)"
-    " VALUES (?, ?, ?, ?, ?, ?)";
+    " VALUES (?, ?, ?, ?, ?, ?) RETURNING id";
 constexpr const char* kMoveLinks = "UPDATE message_candidates SET thread_id = ?1 WHERE thread_id = ?2";
 constexpr const char* kMoveKeys = "UPDATE thread_keys SET thread_id = ?1 WHERE thread_id = ?2";
-constexpr const char* kMergeThreadTime =
+constexpr sql::DialectSql kMergeThreadTime = {
     "UPDATE threads SET last_message_at = MAX(last_message_at,"
-    " (SELECT last_message_at FROM threads WHERE id = ?2)) WHERE id = ?1";
+    " (SELECT last_message_at FROM threads WHERE id = ?2)) WHERE id = ?1",
+    "UPDATE threads SET last_message_at = GREATEST(last_message_at,"
+    " (SELECT last_message_at FROM threads WHERE id = ?2)) WHERE id = ?1"};
 constexpr const char* kDeleteThread = "DELETE FROM threads WHERE id = ?";
-constexpr const char* kInsertThreadKeys =
+constexpr sql::DialectSql kInsertThreadKeys = {
     "INSERT INTO thread_keys(owner_user_id, member_id, key, thread_id)"
-    " SELECT ?1, ?2, value, ?4 FROM json_each(?3) WHERE true ON CONFLICT DO NOTHING";
-constexpr const char* kTouchThread =
-    "UPDATE threads SET last_message_at = MAX(last_message_at, ?) WHERE id = ?";
+    " SELECT ?1, ?2, value, ?4 FROM json_each(?3) WHERE true ON CONFLICT DO NOTHING",
+    "INSERT INTO thread_keys(owner_user_id, member_id, key, thread_id)"
+    " SELECT ?1::bigint, ?2::bigint, value, ?4::bigint FROM json_array_elements_text(?3::json) AS k(value)"
+    " ON CONFLICT DO NOTHING"};
+constexpr sql::DialectSql kTouchThread = {
+    "UPDATE threads SET last_message_at = MAX(last_message_at, ?) WHERE id = ?",
+    "UPDATE threads SET last_message_at = GREATEST(last_message_at, ?::bigint) WHERE id = ?"};
 constexpr const char* kSelectThreadsOf =
     "SELECT t.id, t.owner_user_id, t.member_id, t.subject, t.last_message_at,"
     " (SELECT COUNT(*) FROM message_candidates mc WHERE mc.thread_id = t.id)"
@@ -75,8 +87,8 @@ constexpr const char* kDeleteEmptyThreads =
 
 }  // namespace
 
-Result<std::optional<StoredMessageRef>> SqliteStore::find_message(Id mailbox_id,
-                                                                  std::string_view provider_message_id) {
+Result<std::optional<StoredMessageRef>> SqlStore::find_message(Id mailbox_id,
+                                                               std::string_view provider_message_id) {
   StoredMessageRef ref;
   {
     auto q = db_->prepare(kSelectMessageByProviderId);
@@ -95,7 +107,7 @@ Result<std::optional<StoredMessageRef>> SqliteStore::find_message(Id mailbox_id,
   return std::optional<StoredMessageRef>(std::move(ref));
 }
 
-Result<Id> SqliteStore::insert_message(const NewMessage& m) {
+Result<Id> SqlStore::insert_message(const NewMessage& m) {
   return in_tx("insert_message", [&]() -> Result<Id> {
     const auto& h = m.content.headers;
     auto q = db_->prepare(kInsertMessage);
@@ -109,8 +121,9 @@ Result<Id> SqliteStore::insert_message(const NewMessage& m) {
     q->bind(6, h.message_id).bind(7, h.in_reply_to).bind(8, model::json_string_array(h.references));
     q->bind(9, m.kind).bind(10, model::to_string(m.direction)).bind(11, model::to_string(m.visibility));
     q->bind(12, h.subject).bind(13, h.date).bind(14, m.snippet).bind(15, unix_now());
-    if (auto st = q->run(); !st) return st.error();
-    const Id id = db_->last_insert_id();
+    auto inserted = q->single_int();
+    if (!inserted) return inserted.error();
+    const Id id = *inserted;
     {
       auto body = db_->prepare(kInsertMessageBody);
       if (!body) return body.error();
@@ -149,35 +162,31 @@ Result<Id> SqliteStore::insert_message(const NewMessage& m) {
   });
 }
 
-Status SqliteStore::link_candidate(Id message_id, Id member_id, Id thread_id) {
+Status SqlStore::link_candidate(Id message_id, Id member_id, Id thread_id) {
   auto link = db_->prepare(kInsertLink);
   if (!link) return link.error();
   return link->bind_all(message_id, member_id, thread_id).run();
 }
 
-Result<std::vector<Id>> SqliteStore::threads_with_keys(Id owner_user_id, Id member_id,
-                                                       const std::vector<std::string>& keys) {
+Result<std::vector<Id>> SqlStore::threads_with_keys(Id owner_user_id, Id member_id,
+                                                    const std::vector<std::string>& keys) {
   auto q = db_->prepare(kSelectThreadsByKeys);
   if (!q) return q.error();
   return q->bind_all(owner_user_id, member_id, model::json_string_array(keys)).ints();
 }
 
-Result<Id> SqliteStore::create_thread(Id owner_user_id, Id member_id, Id contract_id,
-                                      const std::string& subject, std::int64_t last_message_at) {
+Result<Id> SqlStore::create_thread(Id owner_user_id, Id member_id, Id contract_id, const std::string& subject,
+                                   std::int64_t last_message_at) {
   auto q = db_->prepare(kInsertThread);
   if (!q) return q.error();
-  if (auto st =
-          q->bind_all(owner_user_id, member_id, contract_id, subject, last_message_at, unix_now()).run();
-      !st) {
-    return st.error();
-  }
-  return db_->last_insert_id();
+  return q->bind_all(owner_user_id, member_id, contract_id, subject, last_message_at, unix_now())
+      .single_int();
 }
 
-Status SqliteStore::merge_thread(Id into, Id from) {
+Status SqlStore::merge_thread(Id into, Id from) {
   if (into == from) return {};
   return in_tx("merge_thread", [&]() -> Status {
-    for (const char* sql : {kMoveLinks, kMoveKeys, kMergeThreadTime}) {
+    for (const char* sql : {kMoveLinks, kMoveKeys, db_->pick(kMergeThreadTime)}) {
       auto q = db_->prepare(sql);
       if (!q) return q.error();
       if (auto st = q->bind_all(into, from).run(); !st) return st;
@@ -188,20 +197,20 @@ Status SqliteStore::merge_thread(Id into, Id from) {
   });
 }
 
-Status SqliteStore::add_thread_keys(Id thread_id, Id owner_user_id, Id member_id,
-                                    const std::vector<std::string>& keys) {
+Status SqlStore::add_thread_keys(Id thread_id, Id owner_user_id, Id member_id,
+                                 const std::vector<std::string>& keys) {
   auto q = db_->prepare(kInsertThreadKeys);
   if (!q) return q.error();
   return q->bind_all(owner_user_id, member_id, model::json_string_array(keys), thread_id).run();
 }
 
-Status SqliteStore::touch_thread(Id thread_id, std::int64_t message_time) {
+Status SqlStore::touch_thread(Id thread_id, std::int64_t message_time) {
   auto q = db_->prepare(kTouchThread);
   if (!q) return q.error();
   return q->bind_all(message_time, thread_id).run();
 }
 
-Result<std::vector<ThreadSummary>> SqliteStore::threads_of(Id owner_user_id, Id member_id) {
+Result<std::vector<ThreadSummary>> SqlStore::threads_of(Id owner_user_id, Id member_id) {
   auto q = db_->prepare(kSelectThreadsOf);
   if (!q) return q.error();
   q->bind_all(owner_user_id, member_id);
@@ -216,13 +225,13 @@ Result<std::vector<ThreadSummary>> SqliteStore::threads_of(Id owner_user_id, Id 
   return out;
 }
 
-Result<std::vector<Id>> SqliteStore::thread_message_ids(Id thread_id) {
+Result<std::vector<Id>> SqlStore::thread_message_ids(Id thread_id) {
   auto q = db_->prepare(kSelectThreadMessages);
   if (!q) return q.error();
   return q->bind_all(thread_id).ints();
 }
 
-Result<std::int64_t> SqliteStore::count_messages(Id mailbox_id) {
+Result<std::int64_t> SqlStore::count_messages(Id mailbox_id) {
   auto q = db_->prepare(kCountMessages);
   if (!q) return q.error();
   q->bind_all(mailbox_id);
@@ -233,27 +242,27 @@ Result<std::int64_t> SqliteStore::count_messages(Id mailbox_id) {
 
 // --- privacy ---------------------------------------------------------------------------------
 
-Status SqliteStore::add_suppression(const std::string& kind, const std::string& digest) {
+Status SqlStore::add_suppression(const std::string& kind, const std::string& digest) {
   auto q = db_->prepare(kInsertSuppression);
   if (!q) return q.error();
   return q->bind_all(kind, digest, unix_now()).run();
 }
 
-Result<bool> SqliteStore::is_suppressed(const std::string& kind, const std::string& digest) {
+Result<bool> SqlStore::is_suppressed(const std::string& kind, const std::string& digest) {
   auto q = db_->prepare(kSelectSuppression);
   if (!q) return q.error();
   q->bind_all(kind, digest);
   return q->step();
 }
 
-Result<std::vector<std::string>> SqliteStore::suppressed_digests(const std::string& kind) {
+Result<std::vector<std::string>> SqlStore::suppressed_digests(const std::string& kind) {
   auto q = db_->prepare(kSelectSuppressions);
   if (!q) return q.error();
   return q->bind_all(kind).texts();
 }
 
-Result<std::set<Id>> SqliteStore::message_ids_of_person(const std::vector<std::string>& canonicals,
-                                                        Id member_id) {
+Result<std::set<Id>> SqlStore::message_ids_of_person(const std::vector<std::string>& canonicals,
+                                                     Id member_id) {
   std::set<Id> ids;
   auto collect = [&](const char* sql, const auto& param) -> Status {
     auto q = db_->prepare(sql);
@@ -272,8 +281,8 @@ Result<std::set<Id>> SqliteStore::message_ids_of_person(const std::vector<std::s
   return ids;
 }
 
-Result<std::vector<std::string>> SqliteStore::erase_messages_of(const std::vector<std::string>& canonicals,
-                                                                Id member_id) {
+Result<std::vector<std::string>> SqlStore::erase_messages_of(const std::vector<std::string>& canonicals,
+                                                             Id member_id) {
   return in_tx("erase_messages_of", [&]() -> Result<std::vector<std::string>> {
     auto ids = message_ids_of_person(canonicals, member_id);
     if (!ids) return ids.error();

@@ -1,6 +1,6 @@
-// SqliteStore: what the sync engine persists (mailbox state, seen ids, fetch failures, OAuth
+// SqlStore: what the sync engine persists (mailbox state, seen ids, fetch failures, OAuth
 // states, targeted backfills). Schema: migrations/0005_sync.sql.
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/sql/sql_store.hpp"
 
 namespace hiresync::store {
 
@@ -87,7 +87,7 @@ constexpr const char* kSelectTargeted =
 constexpr const char* kDeleteTargeted =
     "DELETE FROM targeted_backfills WHERE mailbox_id = ? AND member_id = ?";
 
-Mailbox read_mailbox(const sqlite::Stmt& q) {
+Mailbox read_mailbox(const sql::Stmt& q) {
   Mailbox m;
   m.id = q.int_at(0);
   m.user_id = q.int_at(1);
@@ -105,12 +105,12 @@ Mailbox read_mailbox(const sqlite::Stmt& q) {
   m.backfill_done = q.int_at(13);
   m.backfill_total = q.int_at(14);
   m.retry_at = q.int_at(15);
-  m.token_ciphertext = q.text_at(16);
+  m.token_ciphertext = q.blob_at(16);
   m.failed_fetches = q.int_at(17);
   return m;
 }
 
-Result<std::vector<Mailbox>> read_mailboxes(sqlite::Stmt& q) {
+Result<std::vector<Mailbox>> read_mailboxes(sql::Stmt& q) {
   std::vector<Mailbox> out;
   for (;;) {
     auto row = q.step();
@@ -122,7 +122,7 @@ Result<std::vector<Mailbox>> read_mailboxes(sqlite::Stmt& q) {
 
 }  // namespace
 
-Result<Mailbox> SqliteStore::get_mailbox(Id mailbox_id) {
+Result<Mailbox> SqlStore::get_mailbox(Id mailbox_id) {
   auto q = db_->prepare(kSelectMailbox);
   if (!q) return q.error();
   q->bind_all(mailbox_id);
@@ -132,7 +132,7 @@ Result<Mailbox> SqliteStore::get_mailbox(Id mailbox_id) {
   return std::move(rows->front());
 }
 
-Result<Mailbox> SqliteStore::mailbox_of_user(Id user_id) {
+Result<Mailbox> SqlStore::mailbox_of_user(Id user_id) {
   auto q = db_->prepare(kSelectMailboxOfUserAny);
   if (!q) return q.error();
   q->bind_all(user_id);
@@ -142,24 +142,24 @@ Result<Mailbox> SqliteStore::mailbox_of_user(Id user_id) {
   return std::move(rows->front());
 }
 
-Result<std::vector<Mailbox>> SqliteStore::syncable_mailboxes(Id contract_id) {
+Result<std::vector<Mailbox>> SqlStore::syncable_mailboxes(Id contract_id) {
   auto q = db_->prepare(kSelectSyncable);
   if (!q) return q.error();
   q->bind_all(contract_id);
   return read_mailboxes(*q);
 }
 
-Result<std::vector<Mailbox>> SqliteStore::mailboxes_by_address(const std::string& provider,
-                                                               const std::string& canonical_address) {
+Result<std::vector<Mailbox>> SqlStore::mailboxes_by_address(const std::string& provider,
+                                                            const std::string& canonical_address) {
   auto q = db_->prepare(kSelectByAddress);
   if (!q) return q.error();
   q->bind_all(provider, canonical_address);
   return read_mailboxes(*q);
 }
 
-Result<Mailbox> SqliteStore::connect_mailbox(Id user_id, const std::string& provider,
-                                             const std::string& address, const std::string& canonical_address,
-                                             const std::string& token_ciphertext) {
+Result<Mailbox> SqlStore::connect_mailbox(Id user_id, const std::string& provider, const std::string& address,
+                                          const std::string& canonical_address,
+                                          const std::string& token_ciphertext) {
   return in_tx("connect_mailbox", [&]() -> Result<Mailbox> {
     auto contract = contract_of_user(user_id);
     if (!contract) return contract.error();
@@ -173,8 +173,8 @@ Result<Mailbox> SqliteStore::connect_mailbox(Id user_id, const std::string& prov
       return st.error();
     auto up = db_->prepare(kUpsertMailbox);
     if (!up) return up.error();
-    if (auto st = up->bind_all(user_id, contract_id, provider, address, canonical_address, token_ciphertext,
-                               unix_now())
+    if (auto st = up->bind_all(user_id, contract_id, provider, address, canonical_address,
+                               sql::Blob{token_ciphertext}, unix_now())
                       .run();
         !st) {
       return st.error();
@@ -194,8 +194,8 @@ Result<Mailbox> SqliteStore::connect_mailbox(Id user_id, const std::string& prov
   });
 }
 
-Status SqliteStore::set_mailbox_state(Id mailbox_id, const std::string& state, const std::string& cause,
-                                      const std::string& detail, std::int64_t retry_at) {
+Status SqlStore::set_mailbox_state(Id mailbox_id, const std::string& state, const std::string& cause,
+                                   const std::string& detail, std::int64_t retry_at) {
   return in_tx("set_mailbox_state", [&]() -> Status {
     const auto now = unix_now();
     auto up = db_->prepare(kSetState);
@@ -215,31 +215,31 @@ Status SqliteStore::set_mailbox_state(Id mailbox_id, const std::string& state, c
   });
 }
 
-Status SqliteStore::save_tokens(Id mailbox_id, const std::string& token_ciphertext) {
+Status SqlStore::save_tokens(Id mailbox_id, const std::string& token_ciphertext) {
   auto q = db_->prepare(kSaveTokens);
   if (!q) return q.error();
-  return q->bind_all(mailbox_id, token_ciphertext, unix_now()).run();
+  return q->bind_all(mailbox_id, sql::Blob{token_ciphertext}, unix_now()).run();
 }
 
-Status SqliteStore::save_cursor(Id mailbox_id, const std::string& cursor) {
+Status SqlStore::save_cursor(Id mailbox_id, const std::string& cursor) {
   auto q = db_->prepare(kSaveCursor);
   if (!q) return q.error();
   return q->bind_all(mailbox_id, cursor).run();
 }
 
-Status SqliteStore::set_backfill_progress(Id mailbox_id, std::int64_t done, std::int64_t total) {
+Status SqlStore::set_backfill_progress(Id mailbox_id, std::int64_t done, std::int64_t total) {
   auto q = db_->prepare(kSetBackfill);
   if (!q) return q.error();
   return q->bind_all(mailbox_id, done, total).run();
 }
 
-Status SqliteStore::mark_synced(Id mailbox_id, std::int64_t now, bool complete) {
+Status SqlStore::mark_synced(Id mailbox_id, std::int64_t now, bool complete) {
   auto q = db_->prepare(kMarkSynced);
   if (!q) return q.error();
   return q->bind_all(mailbox_id, now, complete ? 1 : 0).run();
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> SqliteStore::mailbox_events(Id mailbox_id) {
+Result<std::vector<std::pair<std::string, std::string>>> SqlStore::mailbox_events(Id mailbox_id) {
   auto q = db_->prepare(kSelectEvents);
   if (!q) return q.error();
   q->bind_all(mailbox_id);
@@ -252,42 +252,42 @@ Result<std::vector<std::pair<std::string, std::string>>> SqliteStore::mailbox_ev
   }
 }
 
-Result<bool> SqliteStore::was_seen(Id mailbox_id, std::string_view provider_message_id) {
+Result<bool> SqlStore::was_seen(Id mailbox_id, std::string_view provider_message_id) {
   auto q = db_->prepare(kSelectSeen);
   if (!q) return q.error();
   q->bind_all(mailbox_id, provider_message_id);
   return q->step();
 }
 
-Status SqliteStore::mark_seen(Id mailbox_id, std::string_view provider_message_id) {
+Status SqlStore::mark_seen(Id mailbox_id, std::string_view provider_message_id) {
   auto q = db_->prepare(kInsertSeen);
   if (!q) return q.error();
   return q->bind_all(mailbox_id, provider_message_id).run();
 }
 
-Status SqliteStore::record_fetch_failure(Id mailbox_id, std::string_view provider_message_id,
-                                         const std::string& error) {
+Status SqlStore::record_fetch_failure(Id mailbox_id, std::string_view provider_message_id,
+                                      const std::string& error) {
   auto q = db_->prepare(kRecordFailure);
   if (!q) return q.error();
   return q->bind_all(mailbox_id, provider_message_id, error, unix_now()).run();
 }
 
-Status SqliteStore::clear_fetch_failure(Id mailbox_id, std::string_view provider_message_id) {
+Status SqlStore::clear_fetch_failure(Id mailbox_id, std::string_view provider_message_id) {
   auto q = db_->prepare(kClearFailure);
   if (!q) return q.error();
   return q->bind_all(mailbox_id, provider_message_id).run();
 }
 
-Status SqliteStore::create_oauth_state(const std::string& state_digest, const OAuthState& state) {
+Status SqlStore::create_oauth_state(const std::string& state_digest, const OAuthState& state) {
   auto q = db_->prepare(kInsertOAuthState);
   if (!q) return q.error();
   return q
-      ->bind_all(state_digest, state.user_id, state.session_key, state.provider, state.verifier_ciphertext,
-                 state.expires_at)
+      ->bind_all(state_digest, state.user_id, state.session_key, state.provider,
+                 sql::Blob{state.verifier_ciphertext}, state.expires_at)
       .run();
 }
 
-Result<OAuthState> SqliteStore::take_oauth_state(const std::string& state_digest, std::int64_t now) {
+Result<OAuthState> SqlStore::take_oauth_state(const std::string& state_digest, std::int64_t now) {
   return in_tx("take_oauth_state", [&]() -> Result<OAuthState> {
     auto q = db_->prepare(kSelectOAuthState);
     if (!q) return q.error();
@@ -296,7 +296,7 @@ Result<OAuthState> SqliteStore::take_oauth_state(const std::string& state_digest
     if (!row) return row.error();
     std::optional<OAuthState> found;
     if (*row) {
-      found = OAuthState{q->int_at(0), q->text_at(1), q->text_at(2), q->text_at(3), q->int_at(4)};
+      found = OAuthState{q->int_at(0), q->text_at(1), q->text_at(2), q->blob_at(3), q->int_at(4)};
     }
     auto del = db_->prepare(kDeleteOAuthState);  // single use; expired ones go too
     if (!del) return del.error();
@@ -307,20 +307,20 @@ Result<OAuthState> SqliteStore::take_oauth_state(const std::string& state_digest
   });
 }
 
-Status SqliteStore::add_targeted_backfill(Id mailbox_id, Id member_id) {
+Status SqlStore::add_targeted_backfill(Id mailbox_id, Id member_id) {
   auto q = db_->prepare(kInsertTargeted);
   if (!q) return q.error();
   return q->bind_all(mailbox_id, member_id, unix_now()).run();
 }
 
-Result<std::vector<Id>> SqliteStore::targeted_backfills(Id mailbox_id) {
+Result<std::vector<Id>> SqlStore::targeted_backfills(Id mailbox_id) {
   auto q = db_->prepare(kSelectTargeted);
   if (!q) return q.error();
   q->bind_all(mailbox_id);
   return q->ints();
 }
 
-Status SqliteStore::remove_targeted_backfill(Id mailbox_id, Id member_id) {
+Status SqlStore::remove_targeted_backfill(Id mailbox_id, Id member_id) {
   auto q = db_->prepare(kDeleteTargeted);
   if (!q) return q.error();
   return q->bind_all(mailbox_id, member_id).run();
