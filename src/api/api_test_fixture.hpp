@@ -12,7 +12,7 @@
 #include "api/api.hpp"
 #include "net/client.hpp"
 #include "net/server.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/sql/sql_store.hpp"
 
 namespace hiresync::api::testing {
 
@@ -163,7 +163,7 @@ class ApiTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     const std::string path = (dir_ / "api.db").string();
-    auto s = store::SqliteStore::open(path);
+    auto s = store::SqlStore::open(path);
     ASSERT_TRUE(s.ok()) << s.error().detail;
     store_ = std::move(*s);
     ApiConfig config;
@@ -173,7 +173,7 @@ class ApiTest : public ::testing::Test {
     config.web_dir = web_dir_;
     api_ = std::make_unique<Api>(
         [path]() -> std::unique_ptr<store::Store> {
-          auto opened = store::SqliteStore::open(path);
+          auto opened = store::SqlStore::open(path);
           if (!opened) return nullptr;
           return std::move(*opened);
         },
@@ -270,8 +270,8 @@ class ApiTest : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
-  std::string web_dir_;                        // set before ApiTest::SetUp to serve the UI from a folder
-  std::unique_ptr<store::SqliteStore> store_;  // the test's own connection, for direct inserts
+  std::string web_dir_;                     // set before ApiTest::SetUp to serve the UI from a folder
+  std::unique_ptr<store::SqlStore> store_;  // the test's own connection, for direct inserts
   FakeSync sync_;
   metrics::Registry metrics_;
   std::atomic<std::int64_t> now_{1'700'000'000};

@@ -7,7 +7,7 @@
 #include "ingest/candidates.hpp"
 #include "match/canonical.hpp"
 #include "store/postgres/pg_connection.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/sql/sql_store.hpp"
 
 namespace hiresync::app {
 
@@ -33,7 +33,7 @@ model::Result<std::unique_ptr<store::Store>> open_store(const std::string& path)
       return make_error(ErrorCode::kInvalidArgument,
                         "cannot create " + p.parent_path().string() + ": " + ec.message());
   }
-  auto opened = store::SqliteStore::open(path);
+  auto opened = store::SqlStore::open(path);
   if (!opened) return opened.error();
   return std::unique_ptr<store::Store>(std::move(*opened));
 }

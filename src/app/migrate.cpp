@@ -6,7 +6,7 @@
 #include "app/commands.hpp"
 #include "store/migrations.hpp"
 #include "store/postgres/pg_migrate.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/sql/sql_store.hpp"
 
 namespace hiresync::app {
 
@@ -52,7 +52,7 @@ int migrate_sqlite(const std::string& path, std::ostream& out, std::ostream& err
   // bookkeeping table exists, which the full open creates anyway).
   int before = 0;
   {
-    auto old = store::SqliteStore::open(path, 0);
+    auto old = store::SqlStore::open(path, 0);
     if (!old) {
       err << "hiresync migrate: cannot open the database " << path << ": " << old.error().detail << "\n";
       return 1;
@@ -64,7 +64,7 @@ int migrate_sqlite(const std::string& path, std::ostream& out, std::ostream& err
     }
     before = *v;
   }
-  auto opened = store::SqliteStore::open(path);  // applies every pending migration
+  auto opened = store::SqlStore::open(path);  // applies every pending migration
   if (!opened) {
     err << "hiresync migrate: " << path << ": " << opened.error().detail << "\n";
     return 1;

@@ -9,7 +9,7 @@
 #include "crypto/crypto.hpp"
 #include "ingest/threading.hpp"
 #include "mime/mime.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/sql/sql_store.hpp"
 
 namespace hiresync::ingest {
 namespace {
@@ -46,7 +46,7 @@ class IngestTest : public ::testing::Test {
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    store_ = std::move(*store::SqliteStore::open((dir_ / "t.db").string()));
+    store_ = std::move(*store::SqlStore::open((dir_ / "t.db").string()));
     model::ContractSettings settings;
     settings.email_provider = model::EmailProvider::kGoogle;
     contract_ = *store_->upsert_contract("Acme", settings);
@@ -107,7 +107,7 @@ class IngestTest : public ::testing::Test {
   }
 
   fs::path dir_;
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::SqlStore> store_;
   match::CandidateIndex index_;
   MailboxScope scope_;
   std::unique_ptr<Ingestor> ingestor_;
