@@ -12,7 +12,7 @@ namespace {
 constexpr const char* kSelectMessageByProviderId =
     "SELECT id FROM messages WHERE mailbox_id = ? AND provider_message_id = ?";
 constexpr const char* kSelectMessageMembers =
-    "SELECT member_id FROM message_candidates WHERE message_id = ? ORDER BY member_id";
+    "SELECT member_id FROM message_candidates WHERE message_id = ? ORDER BY position";
 constexpr const char* kInsertMessage =
     "INSERT INTO messages(mailbox_id, owner_user_id, contract_id, provider_message_id, provider_thread_id,"
     " rfc_message_id, in_reply_to, refs, kind, direction, visibility, subject, sent_at, snippet, created_at)"
@@ -30,9 +30,10 @@ constexpr sql::DialectSql kInsertParticipants = {
     " FROM json_array_elements(?2::json) WITH ORDINALITY AS j(value, ord)"};
 constexpr const char* kInsertAttachment =
     "INSERT INTO attachments(message_id, position, filename, content_type, size) VALUES (?, ?, ?, ?, ?)";
+// Numbered in link order (migrations/0008_candidate_link_order.sql).
 constexpr const char* kInsertLink =
-    "INSERT INTO message_candidates(message_id, member_id, thread_id) VALUES (?, ?, ?) ON CONFLICT DO "
-    "NOTHING";
+    "INSERT INTO message_candidates(message_id, member_id, thread_id, position) VALUES (?1, ?2, ?3,"
+    " (SELECT COUNT(*) FROM message_candidates WHERE message_id = ?1)) ON CONFLICT DO NOTHING";
 // Keys travel as one JSON array parameter (json_each): one statement per message rather than one
 // per key, as a mailing-list reply carries a dozen References.
 constexpr sql::DialectSql kSelectThreadsByKeys = {
