@@ -15,9 +15,15 @@ using model::make_error;
 
 namespace {
 
-constexpr const char* kCreateMigrationsTable =
+constexpr sql::DialectSql kCreateMigrationsTable = {
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
-    " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)";
+    " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"};
+// Nodes of a cluster started together all migrate: on PostgreSQL each migration's transaction
+// takes this lock first (released at its end) and re-reads the version, so each applies once.
+// SQLite needs none: BEGIN IMMEDIATE already lets one writer in. The key is "hiresync" in ASCII.
+constexpr sql::DialectSql kLockMigrations = {"SELECT 1", "SELECT pg_advisory_xact_lock(6874661425303419491)"};
 constexpr const char* kSelectSchemaVersion = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
 constexpr const char* kInsertMigration =
     "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)";
@@ -132,18 +138,37 @@ Result<std::unique_ptr<SqlStore>> SqlStore::open(std::unique_ptr<sql::Db> db, in
 }
 
 Status SqlStore::migrate(int max_version) {
-  if (auto st = db_->exec(kCreateMigrationsTable); !st) return st;
-  auto current = schema_version();
-  if (!current) return current.error();
+  auto locked = [&]() -> Status {
+    auto lock = db_->prepare(kLockMigrations);
+    if (!lock) return lock.error();
+    return lock->run();
+  };
+  if (auto st = in_tx("migrate", [&]() -> Status {
+        if (auto l = locked(); !l) return l;
+        auto create = db_->prepare(kCreateMigrationsTable);
+        if (!create) return create.error();
+        return create->run();
+      });
+      !st) {
+    return st;
+  }
+  const bool postgres = db_->dialect() == sql::Dialect::kPostgres;
   for (const Migration& m : all_migrations()) {
-    if (m.version <= *current || m.version > max_version) continue;
+    if (m.version > max_version) break;
     auto st = in_tx("migrate", [&]() -> Status {
-      if (auto e = db_->exec(m.sql); !e) {
+      if (auto l = locked(); !l) return l;
+      auto current = schema_version();
+      if (!current) return current.error();
+      if (m.version <= *current) return {};  // applied before, or by another node meanwhile
+      if (auto e = db_->exec(postgres ? m.postgres_sql : m.sql); !e) {
         return make_error(ErrorCode::kInternal, std::string("migration ") + m.name + ": " + e.error().detail);
       }
       auto ins = db_->prepare(kInsertMigration);
       if (!ins) return ins.error();
-      return ins->bind_all(static_cast<std::int64_t>(m.version), m.name, unix_now()).run();
+      if (auto done = ins->bind_all(static_cast<std::int64_t>(m.version), m.name, unix_now()).run(); !done)
+        return done;
+      applied_.emplace_back(m.name);
+      return {};
     });
     if (!st) return st;
   }

@@ -6,6 +6,7 @@
 #include <climits>
 #include <memory>
 #include <set>
+#include <vector>
 #include <string>
 
 #include "store/sql/sql_db.hpp"
@@ -25,6 +26,8 @@ class SqlStore final : public Store {
 
   // The highest applied migration version (0 for an empty database).
   Result<int> schema_version();
+  // The migrations this store applied when it was opened, in order (what `hiresync migrate` reports).
+  const std::vector<std::string>& applied_migrations() const { return applied_; }
 
   Result<std::unique_ptr<Transaction>> begin(std::string_view name) override;
   bool in_transaction() const override { return db_->tx_depth() > 0; }
@@ -157,6 +160,7 @@ class SqlStore final : public Store {
   auto in_tx(std::string_view name, Fn&& fn) -> decltype(fn());
 
   std::unique_ptr<sql::Db> db_;
+  std::vector<std::string> applied_;
 };
 
 // Seconds since the Unix epoch (store timestamps are integers).
