@@ -75,7 +75,7 @@ class Db::Cursor final : public sql::Cursor {
   void bind_int(int index, std::int64_t v) override { set(index, std::to_string(v), false); }
   void bind_text(int index, std::string_view v) override {
     // libpq sends text parameters as C strings: a NUL would cut the value short without a word.
-    if (v.find('\0') != std::string_view::npos) nul_in_text_ = index;
+    if (index >= 1 && index <= count_ && v.find('\0') != std::string_view::npos) nul_in_text_ = index;
     set(index, std::string(v), false);
   }
   void bind_blob(int index, std::string_view v) override { set(index, std::string(v), true); }
@@ -83,11 +83,6 @@ class Db::Cursor final : public sql::Cursor {
 
   model::Result<bool> step() override {
     if (!rows_) {
-      if (bad_index_ != 0) {
-        return make_error(ErrorCode::kInvalidArgument, "parameter " + std::to_string(bad_index_) +
-                                                           " out of range 1.." + std::to_string(count_) +
-                                                           " in " + original_);
-      }
       if (nul_in_text_ != 0) {
         return make_error(ErrorCode::kInvalidArgument, "text parameter " + std::to_string(nul_in_text_) +
                                                            " holds a NUL byte (bind it as a Blob) in " +
@@ -105,10 +100,11 @@ class Db::Cursor final : public sql::Cursor {
     return row_ < rows_->size();
   }
 
-  std::int64_t int_at(int col) const override { return rows_->int_at(row_, col); }
-  std::string text_at(int col) const override { return rows_->text_at(row_, col); }
-  std::string blob_at(int col) const override { return rows_->bytea_at(row_, col); }
-  bool null_at(int col) const override { return rows_->null_at(row_, col); }
+  // Off a row (or past the last column) a value reads as NULL would, rather than crashing.
+  std::int64_t int_at(int col) const override { return readable(col) ? rows_->int_at(row_, col) : 0; }
+  std::string text_at(int col) const override { return readable(col) ? rows_->text_at(row_, col) : ""; }
+  std::string blob_at(int col) const override { return readable(col) ? rows_->bytea_at(row_, col) : ""; }
+  bool null_at(int col) const override { return !readable(col) || rows_->null_at(row_, col); }
 
   // Local state only: safe after the connection died, or after a reconnect.
   void reset() override {
@@ -123,11 +119,13 @@ class Db::Cursor final : public sql::Cursor {
   int prepared_generation = -1;  // the connection it was last prepared on
 
  private:
+  bool readable(int col) const {
+    return rows_ && row_ >= 0 && row_ < rows_->size() && col >= 0 && col < rows_->columns();
+  }
   void set(int index, std::optional<std::string> v, bool binary) {
-    if (index < 1 || index > count_) {
-      bad_index_ = index;
-      return;
-    }
+    // A number the statement does not have is ignored, as SQLite's backend does (its bind error is
+    // not checked): the same binding code serves both dialects of a DialectSql.
+    if (index < 1 || index > count_) return;
     params_[index - 1] = std::move(v);
     binary_[index - 1] = binary;
   }
@@ -136,7 +134,6 @@ class Db::Cursor final : public sql::Cursor {
     params_.assign(static_cast<std::size_t>(count_), std::nullopt);
     binary_.assign(static_cast<std::size_t>(count_), false);
     nul_in_text_ = 0;
-    bad_index_ = 0;
   }
 
   Db& db_;
@@ -147,7 +144,6 @@ class Db::Cursor final : public sql::Cursor {
   std::vector<Param> params_;
   std::vector<bool> binary_;
   int nul_in_text_ = 0;  // the parameter that holds a NUL byte, 0 when none
-  int bad_index_ = 0;    // a parameter number the statement does not have, 0 when none
   std::optional<Rows> rows_;
   int row_ = -1;
 };

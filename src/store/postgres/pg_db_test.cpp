@@ -100,6 +100,8 @@ TEST(PostgresDb, RoundTripsIntegersTextNullAndBlobs) {
     auto end = stmt->step();
     ASSERT_TRUE(end.ok());
     EXPECT_FALSE(*end);
+    EXPECT_TRUE(stmt->null_at(0));  // past the last row: reads as NULL, no crash
+    EXPECT_EQ(stmt->int_at(0), 0);
   }
   EXPECT_EQ(db->changes(), 1);
   {
@@ -132,6 +134,17 @@ TEST(PostgresDb, TextWithANulByteIsRefusedNotTruncated) {
   auto row = stmt->step();
   ASSERT_FALSE(row.ok());
   EXPECT_EQ(row.error().code, ErrorCode::kInvalidArgument) << row.error().detail;
+  EXPECT_EQ(count(*db), 0);
+}
+
+TEST(PostgresDb, ParameterNumbersTheStatementLacksAreIgnoredAsOnSqlite) {
+  auto db = fresh_db("pgdb_extra_param");
+  ASSERT_NE(db, nullptr);
+  auto stmt = db->prepare(kCount);
+  ASSERT_TRUE(stmt.ok()) << stmt.error().detail;
+  auto n = stmt->bind(1, 5).bind(0, 1).ints();
+  ASSERT_TRUE(n.ok()) << n.error().detail;
+  EXPECT_EQ(n->front(), 0);
 }
 
 TEST(PostgresDb, ChangesCountsTheLastWrite) {
@@ -313,13 +326,26 @@ TEST(PostgresDb, UntypedParametersTakeTheirTypeFromTheirContext) {
   auto gap = db->prepare(kGap);
   ASSERT_FALSE(gap.ok());
   EXPECT_NE(gap.error().detail.find("42P18"), std::string::npos) << gap.error().detail;
+  // SQLite's optional filter `(?1 IS NULL OR n = ?1)`: the first use has no type (42P08).
+  static constexpr char kOptional[] = "SELECT n FROM items WHERE (?1 IS NULL OR n = ?1)";
+  auto optional = db->prepare(kOptional);
+  ASSERT_FALSE(optional.ok());
+  EXPECT_NE(optional.error().detail.find("42P08"), std::string::npos) << optional.error().detail;
+  // Next to an integer literal a parameter is a 32-bit integer: a 64-bit value overflows (22003).
+  static constexpr char kArithmetic[] = "SELECT n FROM items WHERE n > ? - 5";
+  auto arithmetic = db->prepare(kArithmetic);
+  ASSERT_TRUE(arithmetic.ok()) << arithmetic.error().detail;
+  auto overflow = arithmetic->bind(1, std::int64_t{5'000'000'000}).run();
+  ASSERT_FALSE(overflow.ok());
+  EXPECT_NE(overflow.error().detail.find("22003"), std::string::npos) << overflow.error().detail;
   // A cast gives the context.
-  static constexpr char kCast[] = "SELECT ?::bigint IS NULL, ?::text || 'x'";
+  static constexpr char kCast[] = "SELECT ?::bigint IS NULL, ?::text || 'x', ?::bigint - 5";
   auto cast = db->prepare(kCast);
   ASSERT_TRUE(cast.ok()) << cast.error().detail;
-  ASSERT_TRUE(cast->bind(1, nullptr).bind(2, "a").step().value());
+  ASSERT_TRUE(cast->bind_all(nullptr, "a", std::int64_t{5'000'000'000}).step().value());
   EXPECT_EQ(cast->int_at(0), 1);
   EXPECT_EQ(cast->text_at(1), "ax");
+  EXPECT_EQ(cast->int_at(2), 4'999'999'995);
 }
 
 }  // namespace
