@@ -42,6 +42,18 @@ std::string uri_password(std::string_view uri) {
 
 void drop_notice(void* /*arg*/, const char* /*message*/) {}
 
+std::int64_t parse_int(const char* v) {
+  // A boolean comes back as "t" or "f" (SQLite's comparisons are 1 and 0: the store reads both).
+  if (v[0] == 't' && v[1] == '\0') return 1;
+  std::int64_t out = 0;
+  std::from_chars(v, v + std::strlen(v), out);
+  return out;
+}
+
+void trim_newlines(std::string& s) {
+  while (!s.empty() && s.back() == '\n') s.pop_back();
+}
+
 }  // namespace
 
 bool is_postgres_uri(std::string_view db) {
@@ -58,18 +70,25 @@ std::string redact_uri(std::string_view uri) {
   return out;
 }
 
-std::int64_t Rows::int_at(int row, int col) const {
-  const char* v = PQgetvalue(result_.get(), row, col);
-  std::int64_t out = 0;
-  std::from_chars(v, v + std::strlen(v), out);
+std::int64_t Rows::int_at(int row, int col) const { return parse_int(PQgetvalue(result_.get(), row, col)); }
+
+std::string Rows::bytea_at(int row, int col) const {
+  if (null_at(row, col)) return {};
+  std::size_t length = 0;
+  unsigned char* bytes =
+      PQunescapeBytea(reinterpret_cast<const unsigned char*>(PQgetvalue(result_.get(), row, col)), &length);
+  if (bytes == nullptr) return {};  // out of memory
+  std::string out(reinterpret_cast<const char*>(bytes), length);
+  PQfreemem(bytes);
   return out;
 }
 
-std::int64_t Rows::affected() const {
-  const char* v = PQcmdTuples(result_.get());
-  std::int64_t out = 0;
-  std::from_chars(v, v + std::strlen(v), out);
-  return out;
+std::int64_t Rows::affected() const { return parse_int(PQcmdTuples(result_.get())); }
+
+bool Rows::modified() const {
+  const std::string_view tag = command();
+  return tag.starts_with("INSERT ") || tag.starts_with("UPDATE ") || tag.starts_with("DELETE ") ||
+         tag.starts_with("MERGE ");
 }
 
 model::Result<std::unique_ptr<Connection>> Connection::open(const std::string& uri) {
@@ -98,7 +117,16 @@ model::Result<std::unique_ptr<Connection>> Connection::open(const std::string& u
     return make_error(ErrorCode::kTransient, "cannot connect to " + redact_uri(uri) + ": " + detail);
   }
   PQsetNoticeProcessor(conn, &drop_notice, nullptr);
-  return std::unique_ptr<Connection>(new Connection(conn, std::move(password)));
+  return std::unique_ptr<Connection>(new Connection(conn, std::move(password), written));
+}
+
+model::Status Connection::reconnect() {
+  // PQreset keeps the PGconn (and its notice processor) and connects again with its parameters.
+  PQreset(conn_);
+  if (PQstatus(conn_) == CONNECTION_OK) return {};
+  std::string detail = scrub(scrub(PQerrorMessage(conn_), written_password_), password_);
+  trim_newlines(detail);
+  return make_error(ErrorCode::kTransient, "cannot reconnect to PostgreSQL: " + detail);
 }
 
 Connection::~Connection() { PQfinish(conn_); }
@@ -107,14 +135,24 @@ model::Error Connection::error_of(const PGresult* result, std::string_view what)
   const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   std::string message = result != nullptr ? PQresultErrorMessage(result) : "";
   if (message.empty()) message = PQerrorMessage(conn_);
-  while (!message.empty() && message.back() == '\n') message.pop_back();
+  trim_newlines(message);
   const std::string sqlstate = state != nullptr ? state : "";
-  const bool transient = PQstatus(conn_) == CONNECTION_BAD || is_transient_sqlstate(sqlstate);
+  ErrorCode code = ErrorCode::kInternal;
+  if (sqlstate.starts_with("23")) code = ErrorCode::kConflict;
+  if (PQstatus(conn_) == CONNECTION_BAD || is_transient_sqlstate(sqlstate)) code = ErrorCode::kTransient;
   std::string detail(what);
   detail += ": ";
   if (!sqlstate.empty()) detail += "SQLSTATE " + sqlstate + ": ";
-  detail += scrub(message, password_);
-  return make_error(transient ? ErrorCode::kTransient : ErrorCode::kInternal, std::move(detail));
+  detail += scrub(scrub(message, written_password_), password_);
+  return make_error(code, std::move(detail));
+}
+
+model::Result<Rows> Connection::checked(PGresult* result, std::string_view what) const {
+  const ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return Rows(result);
+  model::Error error = error_of(result, what);
+  PQclear(result);
+  return error;
 }
 
 model::Result<Rows> Connection::exec(const char* sql, const std::vector<Param>& params) {
@@ -123,15 +161,34 @@ model::Result<Rows> Connection::exec(const char* sql, const std::vector<Param>& 
   for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
   PGresult* result =
       PQexecParams(conn_, sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0);
-  const ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return Rows(result);
   // The SQL is a named constant (never user data), so the detail may quote its start.
-  model::Error error = error_of(result, std::string("query \"") + std::string(sql).substr(0, 60) + "\"");
-  PQclear(result);
-  return error;
+  return checked(result, std::string("query \"") + std::string(sql).substr(0, 60) + "\"");
 }
 
-model::Status Connection::exec_script(const std::string& sql) {
+model::Status Connection::prepare(const std::string& name, const char* sql, std::string_view what) {
+  auto prepared = checked(PQprepare(conn_, name.c_str(), sql, 0, nullptr), what);
+  if (!prepared) return prepared.error();
+  return {};
+}
+
+model::Result<Rows> Connection::exec_prepared(const std::string& name, const std::vector<Param>& params,
+                                              const std::vector<bool>& binary, std::string_view what) {
+  const std::size_t n = params.size();
+  std::vector<const char*> values(n, nullptr);
+  std::vector<int> lengths(n, 0);
+  std::vector<int> formats(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!params[i]) continue;
+    values[i] = params[i]->c_str();
+    lengths[i] = static_cast<int>(params[i]->size());  // read for binary parameters only
+    formats[i] = i < binary.size() && binary[i] ? 1 : 0;
+  }
+  return checked(PQexecPrepared(conn_, name.c_str(), static_cast<int>(n), values.data(), lengths.data(),
+                                formats.data(), 0),
+                 what);
+}
+
+model::Status Connection::exec_script(const std::string& sql, std::string_view what) {
   PGresult* last = PQexec(conn_, sql.c_str());
   // PQexec returns the last statement's result; it stops at the first statement that fails.
   const ExecStatusType status = last != nullptr ? PQresultStatus(last) : PGRES_FATAL_ERROR;
@@ -139,7 +196,7 @@ model::Status Connection::exec_script(const std::string& sql) {
     PQclear(last);
     return {};
   }
-  model::Error error = error_of(last, "script");
+  model::Error error = error_of(last, what);
   PQclear(last);
   return error;
 }

@@ -77,10 +77,10 @@ TestServer::TestServer() {
   }
   for (int attempt = 0; attempt < 3 && !started_; ++attempt) {
     port_ = free_port();
-    const std::string options = "-p " + std::to_string(port_) + " -k " + (dir_ / "sock").string() +
-                                " -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
-                                " -c full_page_writes=off";
-    started_ = run({"pg_ctl", "start", "-D", data, "-l", log, "-w", "-t", "60", "-o", options}) == 0;
+    options_ = "-p " + std::to_string(port_) + " -k " + (dir_ / "sock").string() +
+               " -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
+               " -c full_page_writes=off";
+    started_ = run({"pg_ctl", "start", "-D", data, "-l", log, "-w", "-t", "60", "-o", options_}) == 0;
   }
   if (!started_) throw std::runtime_error("pg_ctl start failed:\n" + read_file(log));
   auto admin = Connection::open(uri("postgres"));
@@ -94,6 +94,20 @@ TestServer::~TestServer() {
   if (started_) (void)run({"pg_ctl", "stop", "-D", (dir_ / "data").string(), "-m", "fast", "-w"});
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
+}
+
+void TestServer::restart() {
+  const std::string data = (dir_ / "data").string();
+  const std::string log = (dir_ / "server.log").string();
+  if (run({"pg_ctl", "restart", "-D", data, "-l", log, "-m", "fast", "-w", "-t", "60", "-o", options_}) !=
+      0) {
+    throw std::runtime_error("pg_ctl restart failed:\n" + read_file(log));
+  }
+}
+
+TestServer& shared_test_server() {
+  static TestServer instance;
+  return instance;
 }
 
 std::string TestServer::uri(const std::string& database) const {

@@ -29,6 +29,10 @@ class TestServer {
   std::string uri(const std::string& database = "hiresync") const;
   int port() const { return port_; }
 
+  // Restarts the server (`pg_ctl restart -m fast`: every connection is cut, as in a failover or an
+  // upgrade) on the same port and waits until it accepts connections again. Throws when it fails.
+  void restart();
+
  private:
   // Runs a server binary (as `postgres` when we are root); returns its exit status.
   int run(const std::vector<std::string>& args) const;
@@ -38,6 +42,11 @@ class TestServer {
   bool as_postgres_ = false;
   bool started_ = false;
   int port_ = 0;
+  std::string options_;  // the server's command line options (port, socket folder, durability)
 };
+
+// The one server of this test process, started on first use (test binaries that share it across
+// source files: each test takes a database of its own).
+TestServer& shared_test_server();
 
 }  // namespace hiresync::store::postgres

@@ -21,11 +21,9 @@ namespace {
 
 using model::ErrorCode;
 
-// One server for the whole binary, started on first use; each test takes a database of its own.
-TestServer& server() {
-  static TestServer instance;
-  return instance;
-}
+// One server for the whole binary (shared with pg_db_test.cpp), started on first use; each test
+// takes a database of its own.
+TestServer& server() { return shared_test_server(); }
 
 std::unique_ptr<Connection> connect(const std::string& uri) {
   auto conn = Connection::open(uri);
@@ -271,7 +269,7 @@ TEST(PostgresMigrations, SchemaMeansTheSameAsSqlite) {
   // Uniqueness holds: the same name again is refused.
   auto dup = conn->exec("INSERT INTO contracts(name, created_at) VALUES ($1, $2)", {"acme", "2"});
   ASSERT_FALSE(dup.ok());
-  EXPECT_EQ(dup.error().code, ErrorCode::kInternal);
+  EXPECT_EQ(dup.error().code, ErrorCode::kConflict);
   EXPECT_NE(dup.error().detail.find("23505"), std::string::npos) << dup.error().detail;
 }
 
