@@ -1,40 +1,29 @@
 // ClusterStore (store/cluster_store.hpp): leases spread and change hands with a growing epoch, a
 // fenced write after the lease is lost writes nothing, released leases are claimable at once,
-// wakeups reach the holder only. Written against the Store and ClusterStore interfaces; the fixture
-// opens SQLite files (each "node" and each worker its own store object, as in serve).
+// wakeups reach the holder only. Written against the Store and ClusterStore interfaces; each "node"
+// and each worker opens a store object of its own, as in serve. Runs on SQLite (store_tests) and
+// PostgreSQL (postgres_tests): cluster_store_test_backend.hpp.
 #include "store/cluster_store.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
-
-#include "store/sql/sql_store.hpp"
+#include "store/cluster_store_test_backend.hpp"
 
 namespace hiresync::store {
 namespace {
-
-namespace fs = std::filesystem;
 
 constexpr std::int64_t kLeaseMs = 10000;
 
 class ClusterStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("hiresync-cluster-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    path_ = (dir_ / "test.db").string();
+    database_ = cluster_testing::cluster_test_database(
+        ::testing::UnitTest::GetInstance()->current_test_info()->name());
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override { cluster_testing::cluster_test_drop(database_); }
 
   // A store object of its own (a node's heartbeat thread, a worker, an API thread).
-  std::unique_ptr<SqlStore> open() {
-    auto s = SqlStore::open(path_);
-    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().detail);
-    return s.ok() ? std::move(*s) : nullptr;
-  }
+  std::unique_ptr<SqlStore> open() { return cluster_testing::cluster_test_open(database_); }
 
   // `n` connected Google mailboxes of one contract (one user each), by id.
   std::vector<Id> seed_mailboxes(Store& s, int n) {
@@ -59,8 +48,7 @@ class ClusterStoreTest : public ::testing::Test {
     return out;
   }
 
-  fs::path dir_;
-  std::string path_;
+  std::string database_;
   Id contract_ = 0;
   std::vector<Id> users_;
 };
