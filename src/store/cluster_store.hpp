@@ -49,9 +49,14 @@ struct ClusterNode {
   std::int64_t mailboxes = 0;  // leases held and not expired
 };
 
+// What a wakeup asks of the holder besides running the mailbox once (bits; requests merge by OR).
+inline constexpr std::int64_t kWakePush = 1;            // a change signal: the hot window follows
+inline constexpr std::int64_t kWakeRenewWatch = 2;      // renew push now (a new grant, Graph asked)
+inline constexpr std::int64_t kWakeDropWatchState = 4;  // Graph removed the subscriptions
+
 struct Wakeup {
   Id mailbox_id = 0;
-  bool push = false;  // a change signal (Engine::signal) rather than one run (Engine::enqueue)
+  std::int64_t flags = 0;  // kWake* bits
 };
 
 class ClusterStore {
@@ -83,10 +88,10 @@ class ClusterStore {
   // node, and the node's own fenced writes about them fail from now on.
   virtual Status release(const std::string& node, const std::vector<Id>& mailbox_ids) = 0;
 
-  // Records that the mailbox should run (push: as a change signal) and tells the nodes (NOTIFY
+  // Records that the mailbox should run (with kWake* `flags`) and tells the nodes (NOTIFY
   // hiresync_wakeup '<id>' on PostgreSQL, delivered at commit). Pending requests merge: the first
-  // time stays, push is kept once asked.
-  virtual Status request_wakeup(Id mailbox_id, std::int64_t now_ms, bool push) = 0;
+  // time stays, the flags add up.
+  virtual Status request_wakeup(Id mailbox_id, std::int64_t now_ms, std::int64_t flags) = 0;
   // Removes and returns the pending wakeups of the mailboxes the node holds.
   virtual Result<std::vector<Wakeup>> take_wakeups(const std::string& node) = 0;
 

@@ -193,20 +193,21 @@ TEST_F(ClusterStoreTest, WakeupsAreTakenByTheHolderOnly) {
   ASSERT_EQ(a->claim("a", 0, kLeaseMs, 1)->size(), 1u);  // ids[0]
   ASSERT_EQ(b->claim("b", 0, kLeaseMs, 1)->size(), 1u);  // ids[1]
 
-  ASSERT_TRUE(api->request_wakeup(ids[0], 10, false).ok());
-  ASSERT_TRUE(api->request_wakeup(ids[0], 11, true).ok());  // merges: a push now
-  ASSERT_TRUE(api->request_wakeup(ids[1], 12, false).ok());
-  ASSERT_TRUE(api->request_wakeup(ids[2], 13, false).ok());  // nobody holds it yet
+  ASSERT_TRUE(api->request_wakeup(ids[0], 10, 0).ok());
+  ASSERT_TRUE(api->request_wakeup(ids[0], 11, kWakePush).ok());  // merges: a push now
+  ASSERT_TRUE(api->request_wakeup(ids[0], 11, kWakeDropWatchState).ok());
+  ASSERT_TRUE(api->request_wakeup(ids[1], 12, kWakeRenewWatch).ok());
+  ASSERT_TRUE(api->request_wakeup(ids[2], 13, 0).ok());  // nobody holds it yet
 
   auto for_b = b->take_wakeups("b");
   ASSERT_TRUE(for_b.ok());
   ASSERT_EQ(for_b->size(), 1u);
   EXPECT_EQ((*for_b)[0].mailbox_id, ids[1]);
-  EXPECT_FALSE((*for_b)[0].push);
+  EXPECT_EQ((*for_b)[0].flags, kWakeRenewWatch);
   auto for_a = a->take_wakeups("a");
   ASSERT_EQ(for_a->size(), 1u);
   EXPECT_EQ((*for_a)[0].mailbox_id, ids[0]);
-  EXPECT_TRUE((*for_a)[0].push);
+  EXPECT_EQ((*for_a)[0].flags, kWakePush | kWakeDropWatchState);
   EXPECT_TRUE(a->take_wakeups("a")->empty());  // taken once
 
   // The unheld mailbox's wakeup waits for whoever claims it.

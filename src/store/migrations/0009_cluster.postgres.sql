@@ -19,5 +19,5 @@ CREATE INDEX mailbox_leases_holder ON mailbox_leases(holder);
 CREATE TABLE mailbox_wakeups (
   mailbox_id BIGINT PRIMARY KEY REFERENCES mailboxes(id) ON DELETE CASCADE,
   requested_at_ms BIGINT NOT NULL,
-  push BIGINT NOT NULL DEFAULT 0
+  flags BIGINT NOT NULL DEFAULT 0
 );

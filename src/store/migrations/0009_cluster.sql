@@ -30,5 +30,5 @@ CREATE INDEX mailbox_leases_holder ON mailbox_leases(holder);
 CREATE TABLE mailbox_wakeups (
   mailbox_id INTEGER PRIMARY KEY REFERENCES mailboxes(id) ON DELETE CASCADE,
   requested_at_ms INTEGER NOT NULL,    -- unix milliseconds of the first request not yet taken
-  push INTEGER NOT NULL DEFAULT 0      -- 1: a change signal (the hot window follows); 0: run once
+  flags INTEGER NOT NULL DEFAULT 0     -- what to do besides running (store/cluster_store.hpp kWake*)
 );

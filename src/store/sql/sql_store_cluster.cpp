@@ -55,11 +55,10 @@ constexpr const char* kReleaseAll =
 constexpr const char* kReleaseOne =
     "UPDATE mailbox_leases SET holder = '', expires_at_ms = 0 WHERE holder = ?1 AND mailbox_id = ?2";
 constexpr const char* kUpsertWakeup =
-    "INSERT INTO mailbox_wakeups (mailbox_id, requested_at_ms, push) VALUES (?1, ?2, ?3)"
-    " ON CONFLICT (mailbox_id) DO UPDATE SET"
-    " push = CASE WHEN excluded.push = 1 THEN 1 ELSE mailbox_wakeups.push END";
+    "INSERT INTO mailbox_wakeups (mailbox_id, requested_at_ms, flags) VALUES (?1, ?2, ?3)"
+    " ON CONFLICT (mailbox_id) DO UPDATE SET flags = mailbox_wakeups.flags | excluded.flags";
 constexpr const char* kSelectWakeups =
-    "SELECT w.mailbox_id, w.push FROM mailbox_wakeups w JOIN mailbox_leases l"
+    "SELECT w.mailbox_id, w.flags FROM mailbox_wakeups w JOIN mailbox_leases l"
     " ON l.mailbox_id = w.mailbox_id WHERE l.holder = ?1 ORDER BY w.mailbox_id";
 constexpr const char* kDeleteWakeup = "DELETE FROM mailbox_wakeups WHERE mailbox_id = ?1";
 // NOTIFY is sent when the transaction commits; SQLite has no listeners (one node), so its text
@@ -194,11 +193,11 @@ Status SqlStore::release(const std::string& node, const std::vector<Id>& mailbox
   });
 }
 
-Status SqlStore::request_wakeup(Id mailbox_id, std::int64_t now_ms, bool push) {
+Status SqlStore::request_wakeup(Id mailbox_id, std::int64_t now_ms, std::int64_t flags) {
   return in_tx("request_wakeup", [&]() -> Status {
     auto up = db_->prepare(kUpsertWakeup);
     if (!up) return up.error();
-    if (auto st = up->bind_all(mailbox_id, now_ms, push ? 1 : 0).run(); !st) return st;
+    if (auto st = up->bind_all(mailbox_id, now_ms, flags).run(); !st) return st;
     auto notify = db_->prepare(kNotifyWakeup);
     if (!notify) return notify.error();
     return notify->bind_all(std::to_string(mailbox_id)).run();
@@ -215,7 +214,7 @@ Result<std::vector<Wakeup>> SqlStore::take_wakeups(const std::string& node) {
       auto row = q->step();
       if (!row) return row.error();
       if (!*row) break;
-      out.push_back(Wakeup{q->int_at(0), q->int_at(1) != 0});
+      out.push_back(Wakeup{q->int_at(0), q->int_at(1)});
     }
     for (const auto& w : out) {
       auto del = db_->prepare(kDeleteWakeup);
