@@ -59,6 +59,22 @@ struct Wakeup {
   std::int64_t flags = 0;  // kWake* bits
 };
 
+// A notification a node received (PostgreSQL NOTIFY on one of the channels above).
+struct Notice {
+  std::string channel;
+  std::string payload;
+};
+
+// A database session that receives the cluster's notifications: one per node, on its own thread.
+class NoticeListener {
+ public:
+  virtual ~NoticeListener() = default;
+  // Waits up to timeout_ms and returns what arrived (often nothing). After a lost connection it
+  // connects and listens again, and reports a kClusterChannel notice: notifications may have been
+  // missed meanwhile, so the node looks at the database again.
+  virtual std::vector<Notice> wait(int timeout_ms) = 0;
+};
+
 class ClusterStore {
  public:
   virtual ~ClusterStore() = default;
