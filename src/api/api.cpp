@@ -65,6 +65,7 @@ Router<Route> make_routes() {
   r.add("POST", "/api/ops/gdpr/erase", {h::gdpr_erase, Access::kOperator});
   r.add("GET", "/api/ops/gdpr/export", {h::gdpr_export, Access::kOperator});
   r.add("GET", "/api/ops/problems", {h::ops_problems, Access::kOperator});
+  r.add("GET", "/api/ops/cluster", {h::ops_cluster, Access::kOperator});
   r.add("GET", "/api/contract/problems", {h::contract_problems, Access::kAdmin});
 
   r.add("POST", "/webhooks/google", {h::google_webhook, Access::kPublic, false});
