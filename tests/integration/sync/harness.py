@@ -119,6 +119,13 @@ class Stack:
         self.server = self.sandbox = None
         self.backend = BACKEND
         self.database = None  # the PostgreSQL database's name
+        try:
+            self._start(auto_consent, sandbox_args, sync_config, push, allow_http_notifications, config_tables)
+        except BaseException:
+            self.close()  # a failed setUp gets no tearDown: stop the sandbox, drop the database
+            raise
+
+    def _start(self, auto_consent, sandbox_args, sync_config, push, allow_http_notifications, config_tables):
         if self.backend == "postgres":
             self.database = f"hs_{next(_database_numbers)}"
             postgres().create_database(self.database)
@@ -155,7 +162,14 @@ class Stack:
         with open(os.path.join(self.dir, f"{name}.log"), "ab") as log:
             proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
         url = self.base if name == "serve" else self.sandbox_base
-        wait_until(lambda: self._healthy(url, proc), timeout=15, what=f"{name} to answer /healthz")
+        try:
+            wait_until(lambda: self._healthy(url, proc), timeout=15, what=f"{name} to answer /healthz")
+        except AssertionError as e:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
+            # The folder may be gone before anyone reads the log (a failed setUp).
+            raise AssertionError(f"{name}: {e}\n--- {name}.log (tail) ---\n{self.log(name)[-3000:]}") from None
         return proc
 
     @staticmethod
