@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all build deps test lint demo demo-cli bench corpus clean
+.PHONY: all build deps test lint demo demo-cli cluster-demo bench corpus clean
 
 all: build
 
@@ -33,6 +33,11 @@ demo: build
 
 demo-cli: build
 	@bash scripts/cli-demo.sh $(BUILD)
+
+# Three nodes on one PostgreSQL behind haproxy (issue 12); needs postgresql-15 and haproxy.
+cluster-demo: build
+	@bash scripts/install-deps.sh cluster
+	@bash scripts/cluster.sh $(BUILD)
 
 bench:
 	@bash scripts/install-deps.sh bench

@@ -31,78 +31,18 @@ data="$root/hiresync-data"
 logs="$data/logs"
 seed="$root/demo/app-seed.json"
 
-for b in "$bin" "$sandbox_bin"; do
-  [[ -x "$b" ]] || { echo "demo: $b not found; run 'make demo' (it builds first)" >&2; exit 2; }
-done
-command -v python3 >/dev/null || { echo "demo: python3 is needed (scripts/install-deps.sh installs it)" >&2; exit 2; }
-
-# A tiny HTTP client (python3 is part of the build dependencies; curl may be absent on a fresh
-# machine). Prints the status and the body; exits 0 for 2xx.
-http() {  # METHOD URL [JSON]
-  python3 - "$@" <<'PY'
-import sys, urllib.request, urllib.error
-method, url = sys.argv[1], sys.argv[2]
-data = sys.argv[3].encode() if len(sys.argv) > 3 else None
-req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
-try:
-    with urllib.request.urlopen(req, timeout=5) as r:
-        print(r.status, r.read().decode("utf-8", "replace")); sys.exit(0)
-except urllib.error.HTTPError as e:
-    print(e.code, e.read().decode("utf-8", "replace")); sys.exit(1)
-except OSError as e:
-    print(0, e); sys.exit(1)
-PY
-}
-
-port_busy() { (exec 3<>"/dev/tcp/$host/$1") 2>/dev/null; }
-for p in "$port" "$sandbox_port"; do
-  if port_busy "$p"; then
-    echo "demo: $host:$p is already in use (an earlier demo still running?). Stop it, or pick other ports:" >&2
-    echo "      DEMO_PORT=8081 DEMO_SANDBOX_PORT=9091 make demo" >&2
-    exit 1
-  fi
-done
-
-pids=()
-# shellcheck disable=SC2317  # invoked by the trap below
-cleanup() {
-  trap - EXIT INT TERM
-  if ((${#pids[@]})); then
-    printf '\nStopping the demo...\n'
-    kill -TERM "${pids[@]}" 2>/dev/null || true
-    wait "${pids[@]}" 2>/dev/null || true
-  fi
-  echo "Stopped. The demo's data and logs stay in $data (make demo starts fresh)."
-}
-trap cleanup EXIT
-trap 'exit 0' INT TERM
-
-wait_healthy() {  # NAME URL PID LOG
-  local i
-  for ((i = 0; i < 150; i++)); do
-    if ! kill -0 "$3" 2>/dev/null; then
-      echo "demo: $1 exited; the end of its log ($4):" >&2
-      tail -n 20 "$4" >&2
-      exit 1
-    fi
-    http GET "$2/healthz" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "demo: $1 did not answer $2/healthz within 15 s; see $4" >&2
-  exit 1
-}
+me=demo
+# shellcheck source=scripts/demo-lib.sh
+source "$root/scripts/demo-lib.sh"
+demo_require_binaries
+demo_check_ports "DEMO_PORT=8081 DEMO_SANDBOX_PORT=9091 make demo" "$port" "$sandbox_port"
+demo_traps
 
 # A fresh data directory: the database, its secret key (made by serve, mode 0600) and the logs.
 rm -f "$data/hiresync.db" "$data/hiresync.db-wal" "$data/hiresync.db-shm" "$data/secret.key" "$data/demo.toml"
 rm -rf "$logs"
 mkdir -p "$logs"
-cat >"$data/demo.toml" <<'TOML'
-# Written by scripts/demo.sh for the demo (see README.md for every setting).
-[sync]
-backfill_days = 30     # the window searched when a mailbox connects
-poll_interval_s = 60   # the safety-net poll; pushes deliver within milliseconds
-authorization_timeout_s = 60  # a refused consent (no redirect) shows as "not finished" after 1 min
-TOML
+demo_write_config "$data/demo.toml"
 
 export HIRESYNC_OPERATOR_TOKEN="${HIRESYNC_OPERATOR_TOKEN:-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}"
 unset HIRESYNC_SECRET_KEY HIRESYNC_DB HIRESYNC_PUBLIC_URL
@@ -111,12 +51,7 @@ printf '\033[1m== HireSync demo\033[0m\n'
 echo "Seeding the demo contract (demo/app-seed.json)"
 "$bin" seed --db "$data/hiresync.db" "$seed" | sed 's/^/   /'
 
-echo "Starting hiresync-sandbox on $sandbox (Google and Microsoft, consent page on)"
-# --allow-http-notifications: real Graph only sends to https URLs; the demo serves http on loopback.
-"$sandbox_bin" --listen "$host:$sandbox_port" --google-push-endpoint "$base/webhooks/google" \
-  --allow-http-notifications >"$logs/sandbox.log" 2>&1 &
-pids+=($!)
-wait_healthy hiresync-sandbox "$sandbox" "${pids[-1]}" "$logs/sandbox.log"
+demo_start_sandbox
 
 echo "Starting hiresync serve on $base (SQLite: hiresync-data/hiresync.db)"
 "$bin" serve --listen "$host:$port" --db "$data/hiresync.db" --config "$data/demo.toml" \
@@ -124,41 +59,15 @@ echo "Starting hiresync serve on $base (SQLite: hiresync-data/hiresync.db)"
 pids+=($!)
 wait_healthy "hiresync serve" "$base" "${pids[-1]}" "$logs/serve.log"
 
-echo "Creating the sandbox mail accounts"
-account() {  # PROVIDER ADDRESS CONSENT HOSTING MAILBOX
-  local out
-  out="$(http POST "$sandbox/control/accounts" \
-    "{\"provider\":\"$1\",\"address\":\"$2\",\"consent\":\"$3\",\"hosting\":\"$4\",\"mailbox\":$5}")" ||
-    { echo "demo: creating the $1 account $2 failed: $out" >&2; exit 1; }
-}
-for user in rita sam tom; do
-  for provider in google microsoft; do account "$provider" "$user@acme-robotics.com" granted cloud true; done
-done
-account google olga@globex.example granted cloud true
-# Accounts that show the troubleshooting paths (typed into the consent page's Account field).
-account google it-approval@acme-robotics.com admin_policy_enforced cloud true
-account microsoft it-approval@acme-robotics.com admin_required cloud true
-account google not-assigned@acme-robotics.com org_internal cloud true
-account microsoft not-assigned@acme-robotics.com not_assigned cloud true
-account google onprem@acme-robotics.com granted cloud false
-account microsoft onprem@acme-robotics.com granted on_premises true
-
-echo "Starting the mail simulator (a message for each recruiter every ${interval} s)"
-python3 "$root/scripts/mail_simulator.py" --sandbox "$sandbox" --seed "$seed" --interval "$interval" \
-  --recruiters rita@acme-robotics.com,sam@acme-robotics.com,tom@acme-robotics.com \
-  >"$logs/simulator.log" 2>&1 &
-pids+=($!)
+demo_create_accounts
+demo_start_simulator
 
 b=$'\033[1m' n=$'\033[0m'
 cat <<EOF
 
 ${b}HireSync is running: open $base${n}
 
-Sign in as (password after the slash):
-  rita@acme-robotics.com / rita-demo-pass   Rita Recruiter, admin of Acme Robotics
-  sam@acme-robotics.com  / sam-demo-pass    Sam Sourcer, recruiter
-  tom@acme-robotics.com  / tom-demo-pass    Tom Hart, recruiter
-  olga@globex.example    / olga-demo-pass   Olga, admin of another company (Globex Staffing)
+$(demo_print_logins)
 
 What to try:
   1. As Rita: Settings > Company: "Company email and calendar provider" is None. Edit, choose
@@ -203,10 +112,7 @@ Press Ctrl-C to stop.
 EOF
 
 # Run until Ctrl-C, or until the server or the sandbox exits on its own.
-while kill -0 "${pids[0]}" 2>/dev/null && kill -0 "${pids[1]}" 2>/dev/null; do
-  sleep 1 &
-  wait $! || true
-done
+demo_run_while_alive "${pids[0]}" "${pids[1]}"
 echo "demo: a server exited on its own; the end of its log:" >&2
 tail -n 20 "$logs/serve.log" "$logs/sandbox.log" >&2
 exit 1

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs every Debian and npm package the build, tests, demo and bench need.
 # Idempotent: packages already present are skipped, so a second run costs seconds.
-# Usage: scripts/install-deps.sh [build|test|bench]   (each level includes the ones before it)
+# Usage: scripts/install-deps.sh [build|test|bench|cluster]
+#   build < test < bench: each level includes the ones before it;
+#   cluster (make cluster-demo): build plus PostgreSQL 15 and haproxy.
 set -euo pipefail
 level="${1:-build}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -22,7 +24,12 @@ if [ "$level" = "bench" ]; then apt_pkgs+=(wrk); fi
 if [ "$level" = "test" ] || [ "$level" = "bench" ]; then apt_pkgs+=(chromium); fi
 # The PostgreSQL tests start their own server from /usr/lib/postgresql/15/bin (initdb, pg_ctl);
 # the package's system service is not used.
-if [ "$level" = "test" ] || [ "$level" = "bench" ]; then apt_pkgs+=(postgresql-15); fi
+if [ "$level" = "test" ] || [ "$level" = "bench" ] || [ "$level" = "cluster" ]; then
+  apt_pkgs+=(postgresql-15)
+fi
+# haproxy fronts the nodes of the cluster demo (scripts/cluster.sh) and of the cluster tests;
+# its system service is not used either.
+if [ "$level" = "test" ] || [ "$level" = "bench" ] || [ "$level" = "cluster" ]; then apt_pkgs+=(haproxy); fi
 
 missing=()
 for p in "${apt_pkgs[@]}"; do

@@ -248,6 +248,15 @@ model::Result<ServeConfig> load_serve_config(const ServeFlags& flags, const EnvL
     cfg.public_url_derived = true;
   }
   while (cfg.public_url.size() > 1 && cfg.public_url.back() == '/') cfg.public_url.pop_back();
+  const bool shared_db = cfg.db.starts_with("postgresql://") || cfg.db.starts_with("postgres://");
+  if (shared_db && cfg.secret_key.empty() && cfg.secret_key_file.empty()) {
+    // Every node must open the tokens any other node sealed: a key file made up by each node would
+    // fail only later, and only on the other nodes.
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        "a PostgreSQL database is shared by the cluster's nodes, and so must be their secret key:"
+        " set HIRESYNC_SECRET_KEY or secret_key_file (docs/postgres.md)");
+  }
   if (cfg.secret_key_file.empty()) {
     const auto parent = std::filesystem::path(cfg.db).parent_path();
     cfg.secret_key_file =

@@ -80,7 +80,7 @@ struct ServeConfig {
   std::string sandbox;          // base URL of a running hiresync-sandbox, or empty
   std::string operator_token;   // HIRESYNC_OPERATOR_TOKEN; empty: no operator endpoints
   std::string secret_key;       // HIRESYNC_SECRET_KEY; empty: use secret_key_file
-  std::string secret_key_file;  // default: <folder of db>/secret.key
+  std::string secret_key_file;  // default: <folder of db>/secret.key; required (or secret_key) on PostgreSQL
   std::string log_level = "info";
   std::string web_dir;  // HIRESYNC_WEB_DIR: serve the UI from this folder (development); empty: embedded
   GoogleSettings google;

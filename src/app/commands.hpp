@@ -19,10 +19,6 @@ struct CommonOptions {
 // reached or a migration fails (the message never shows the URI's password).
 int run_migrate(const CommonOptions& common, std::ostream& out, std::ostream& err);
 
-// The error a command other than `migrate` prints for a PostgreSQL --db in this increment (exit 2),
-// or "" when `db` is a SQLite path.
-std::string postgres_not_available(const std::string& db, const char* command);
-
 int run_seed(const CommonOptions& common, const std::string& file, std::ostream& out, std::ostream& err);
 
 struct ImportOptions {

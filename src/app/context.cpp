@@ -21,9 +21,12 @@ std::string resolve_db_path(const std::string& flag_value) {
 }
 
 model::Result<std::unique_ptr<store::Store>> open_store(const std::string& path) {
-  if (store::postgres::is_postgres_uri(path)) {  // main.cpp says so first; never a file named "postgresql:"
-    return make_error(ErrorCode::kInvalidArgument,
-                      "the PostgreSQL store is not available yet; only `migrate`");
+  // A shared PostgreSQL database is migrated by `hiresync migrate`, an operator's step, never by a
+  // node starting up; a SQLite file belongs to this one process and migrates itself on open.
+  if (store::postgres::is_postgres_uri(path)) {
+    auto opened = store::SqlStore::open_current(path);
+    if (!opened) return opened.error();
+    return std::unique_ptr<store::Store>(std::move(*opened));
   }
   const std::filesystem::path p(path);
   if (p.has_parent_path()) {

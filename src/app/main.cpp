@@ -71,14 +71,6 @@ int run_main(int argc, char** argv) {
   if (migrate->parsed()) return run_migrate(common, std::cout, std::cerr);
   // Only `migrate` speaks PostgreSQL in this increment; the others say so rather than treat the
   // URI as a file name.
-  for (auto* sub : {seed, import, explain, erase, serve}) {
-    if (!sub->parsed()) continue;
-    const std::string db = sub == serve && !serve_options.db.empty() ? serve_options.db : common.db;
-    if (auto message = postgres_not_available(db, sub->get_name().c_str()); !message.empty()) {
-      std::cerr << message << "\n";
-      return 2;
-    }
-  }
   if (seed->parsed()) return run_seed(common, seed_file, std::cout, std::cerr);
   if (import->parsed()) return run_import(common, import_options, std::cout, std::cerr);
   if (explain->parsed()) return run_explain(common, explain_options, std::cout, std::cerr);

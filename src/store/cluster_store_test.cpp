@@ -1,13 +1,16 @@
 // ClusterStore (store/cluster_store.hpp): leases spread and change hands with a growing epoch, a
 // fenced write after the lease is lost writes nothing, released leases are claimable at once,
 // wakeups reach the holder only. Written against the Store and ClusterStore interfaces; each "node"
-// and each worker opens a store object of its own, as in serve. Runs on SQLite (store_tests) and
-// PostgreSQL (postgres_tests): cluster_store_test_backend.hpp.
-#include "store/cluster_store.hpp"
-
+// and each worker opens a store object of its own, as in serve. Runs on both backends
+// (store/testing/test_database.hpp), where PostgreSQL's SKIP LOCKED, FOR SHARE and pg_notify are real.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
-#include "store/cluster_store_test_backend.hpp"
+#include <filesystem>
+
+#include "store/cluster_store.hpp"
+#include "store/sql/sql_store.hpp"
+#include "store/testing/test_database.hpp"
 
 namespace hiresync::store {
 namespace {
@@ -17,13 +20,21 @@ constexpr std::int64_t kLeaseMs = 10000;
 class ClusterStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    database_ = cluster_testing::cluster_test_database(
-        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = std::filesystem::temp_directory_path() /
+           ("hiresync-cluster-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    db_ = testing::test_database((dir_ / "test.db").string());
   }
-  void TearDown() override { cluster_testing::cluster_test_drop(database_); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   // A store object of its own (a node's heartbeat thread, a worker, an API thread).
-  std::unique_ptr<SqlStore> open() { return cluster_testing::cluster_test_open(database_); }
+  std::unique_ptr<SqlStore> open() {
+    auto s = SqlStore::open(db_);
+    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().detail);
+    return s.ok() ? std::move(*s) : nullptr;
+  }
 
   // `n` connected Google mailboxes of one contract (one user each), by id.
   std::vector<Id> seed_mailboxes(Store& s, int n) {
@@ -48,7 +59,8 @@ class ClusterStoreTest : public ::testing::Test {
     return out;
   }
 
-  std::string database_;
+  std::filesystem::path dir_;
+  std::string db_;
   Id contract_ = 0;
   std::vector<Id> users_;
 };

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "store/sql/sql_store.hpp"
+#include "store/testing/test_database.hpp"
 
 namespace hiresync::store {
 namespace {
@@ -19,7 +20,7 @@ class StoreApiTest : public ::testing::Test {
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    auto s = SqlStore::open((dir_ / "test.db").string());
+    auto s = SqlStore::open(testing::test_database((dir_ / "test.db").string()));
     ASSERT_TRUE(s.ok()) << s.error().detail;
     store_ = std::move(*s);
     contract_ = *store_->upsert_contract("Acme", {});

@@ -1,13 +1,13 @@
 // SqlStore on real database files: migrations (empty and older database), upserts, threads,
 // erasure. Each test uses its own temporary file.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 #include <unistd.h>
 
 #include <filesystem>
 
 #include "store/migrations.hpp"
 #include "store/sql/sql_store.hpp"
+#include "store/testing/test_database.hpp"
 
 namespace hiresync::store {
 namespace {
@@ -22,11 +22,12 @@ class StoreTest : public ::testing::Test {
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     path_ = (dir_ / "test.db").string();
+    db_ = testing::test_database(path_);
   }
   void TearDown() override { fs::remove_all(dir_); }
 
   std::unique_ptr<SqlStore> open(int max_version = INT_MAX) {
-    auto s = SqlStore::open(path_, max_version);
+    auto s = SqlStore::open(db_, max_version);
     EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().detail);
     return s.ok() ? std::move(*s) : nullptr;
   }
@@ -51,6 +52,7 @@ class StoreTest : public ::testing::Test {
 
   fs::path dir_;
   std::string path_;
+  std::string db_;  // path_ on SQLite, a fresh database's URI on PostgreSQL
 };
 
 TEST_F(StoreTest, MigratesAnEmptyDatabaseToTheLatestVersion) {
@@ -101,8 +103,6 @@ TEST_F(StoreTest, MessageBodiesSurviveTheUpgradeTo0006) {
   }
   {
     // Written as version 5 wrote it: the bodies in the message row.
-    sqlite3* raw = nullptr;
-    ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
     const std::string sql =
         "INSERT INTO messages(id, mailbox_id, owner_user_id, contract_id, provider_message_id, "
         "rfc_message_id,"
@@ -112,14 +112,14 @@ TEST_F(StoreTest, MessageBodiesSurviveTheUpgradeTo0006) {
         " 100);"
         " INSERT INTO message_participants(message_id, position, role, name, email, canonical)"
         " VALUES (7, 0, 'from', 'Ann', 'ann@example.org', 'ann@example.org');";
-    EXPECT_EQ(sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(raw);
-    sqlite3_close(raw);
+    std::string error;
+    EXPECT_TRUE(testing::exec(db_, sql, &error)) << error;
   }
   auto s = open();
   ASSERT_TRUE(s);
   EXPECT_EQ(*s->schema_version(), all_migrations().back().version);
   auto d = s->visible_message(a.user, a.contract, 7);
-  ASSERT_TRUE(d.ok());
+  ASSERT_TRUE(d.ok()) << d.error().detail;
   EXPECT_EQ(d->text, "Hi Rita,\nsee you.");
   EXPECT_EQ(d->html, "<p>Hi Rita,</p>");
   EXPECT_EQ(d->message.snippet, "Hi Rita");
@@ -127,28 +127,16 @@ TEST_F(StoreTest, MessageBodiesSurviveTheUpgradeTo0006) {
   EXPECT_EQ(d->message.from->email, "ann@example.org");
 
   ASSERT_TRUE(s->erase_messages_of({"ann@example.org"}, a.member).ok());
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(raw, "SELECT COUNT(*) FROM message_bodies", -1, &st, nullptr), SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int64(st, 0), 0);
-  sqlite3_finalize(st);
-  sqlite3_close(raw);
+  EXPECT_EQ(testing::query(db_, "SELECT COUNT(*) FROM message_bodies"),
+            (std::vector<std::vector<std::string>>{{"0"}}));
 }
 
 TEST_F(StoreTest, ForeignKeysAndWalAreOn) {
   auto s = open();
   // A candidate link to a project that does not exist violates a foreign key.
   EXPECT_FALSE(s->add_candidate(999, 999).ok());
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(raw, "PRAGMA journal_mode", -1, &st, nullptr);
-  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "wal");
-  sqlite3_finalize(st);
-  sqlite3_close(raw);
+  if (testing::use_postgres()) return;  // WAL is SQLite's journal; PostgreSQL always logs ahead
+  EXPECT_EQ(testing::query(db_, "PRAGMA journal_mode"), (std::vector<std::vector<std::string>>{{"wal"}}));
 }
 
 TEST_F(StoreTest, UpsertsAreIdempotent) {
@@ -250,20 +238,11 @@ TEST_F(StoreTest, MessagesAreUniquePerMailboxAndErasable) {
   EXPECT_EQ((*found)->member_ids, std::vector<Id>{a.member});
   {
     // The link is the candidate's pipeline activity.
-    sqlite3* raw = nullptr;
-    ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
-    sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(raw,
-                       "SELECT member_id, direction, visibility FROM pipeline_activity WHERE message_id = ?",
-                       -1, &st, nullptr);
-    sqlite3_bind_int64(st, 1, id);
-    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-    EXPECT_EQ(sqlite3_column_int64(st, 0), a.member);
-    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)), "inbound");
-    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 2)), "private");
-    EXPECT_EQ(sqlite3_step(st), SQLITE_DONE);
-    sqlite3_finalize(st);
-    sqlite3_close(raw);
+    EXPECT_EQ(testing::query(db_,
+                             "SELECT member_id, direction, visibility FROM pipeline_activity"
+                             " WHERE message_id = " +
+                                 std::to_string(id)),
+              (std::vector<std::vector<std::string>>{{std::to_string(a.member), "inbound", "private"}}));
   }
 
   auto keys = s->erase_messages_of({"ann@example.org"}, a.member);

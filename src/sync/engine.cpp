@@ -188,21 +188,24 @@ std::shared_ptr<QuotaBudget> Engine::budget_for(model::Id mailbox_id, const Prov
 
 model::Result<std::shared_ptr<const match::CandidateIndex>> Engine::index_for(store::Store& store,
                                                                               model::Id contract_id) {
+  std::uint64_t generation = 0;
   {
     std::lock_guard lock(mu_);
     auto it = indexes_.find(contract_id);
     if (it != indexes_.end() && now_ms() - it->second.first < kIndexTtlMs) return it->second.second;
+    generation = index_generation_;
   }
   auto index = ingest::load_index(store, contract_id);
   if (!index) return index.error();
   auto shared = std::make_shared<const match::CandidateIndex>(std::move(*index));
   std::lock_guard lock(mu_);
-  indexes_[contract_id] = {now_ms(), shared};
+  if (generation == index_generation_) indexes_[contract_id] = {now_ms(), shared};
   return shared;
 }
 
 void Engine::invalidate_index(model::Id contract_id) {
   std::lock_guard lock(mu_);
+  ++index_generation_;
   if (contract_id == 0) {
     indexes_.clear();
   } else {

@@ -234,6 +234,9 @@ class Engine final : public SyncService {
   std::map<model::Id, MailboxSlot> slots_;
   std::map<model::Id, std::shared_ptr<QuotaBudget>> budgets_;
   std::map<model::Id, std::pair<std::int64_t, std::shared_ptr<const match::CandidateIndex>>> indexes_;
+  // Bumped by every invalidation: an index whose load began before one is used once, never cached
+  // (it may have read the candidates from before the change).
+  std::uint64_t index_generation_ = 0;
   std::mt19937_64 rng_{std::random_device{}()};
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> workers_;

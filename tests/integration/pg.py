@@ -14,8 +14,11 @@ RuntimeError saying so: a suite must fail, never skip, without PostgreSQL
 
     with PostgresServer() as pg:
         run([hiresync, "migrate", "--db", pg.uri()])
+        pg.create_database("hs_1")         # a fresh database on the same server
+        pg.query("SELECT 1 + :'n'", database="hs_1", n=1)   # [(2,)]: psql, values quoted by psql
 """
 
+import json
 import os
 import pwd
 import shutil
@@ -67,7 +70,7 @@ class PostgresServer:
             return ""
 
     def start(self):
-        for tool in ("initdb", "pg_ctl", "createdb"):
+        for tool in ("initdb", "pg_ctl", "createdb", "psql"):
             if not os.access(os.path.join(self.bin, tool), os.X_OK):
                 raise RuntimeError("PostgreSQL 15 is not installed: no %s in %s (run "
                                    "scripts/install-deps.sh test, or set HIRESYNC_PG_BIN)" % (tool, self.bin))
@@ -104,3 +107,34 @@ class PostgresServer:
         if self.dir:
             shutil.rmtree(self.dir, ignore_errors=True)
             self.dir = None
+
+    # --- statements through psql (standard library only: no driver) ------------------------------
+    def psql(self, sql, database=None, **variables):
+        """Runs `sql` (any number of statements, read from stdin so that psql substitutes the
+        variables) in `database`; returns psql's unaligned, tuples-only output. Each keyword is a
+        psql variable: write it as :'name' in the SQL and psql quotes it as a literal. Raises
+        RuntimeError with psql's message when a statement fails."""
+        argv = [os.path.join(self.bin, "psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+                "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database or self.database]
+        for name, value in variables.items():
+            argv += ["-v", "%s=%s" % (name, value)]
+        done = subprocess.run(argv, input=sql, capture_output=True, text=True, timeout=60)
+        if done.returncode != 0:
+            raise RuntimeError("psql failed (%d): %s\n%s" % (done.returncode, done.stderr.strip(), sql))
+        return done.stdout
+
+    def query(self, sql, database=None, **variables):
+        """The rows of one query as a list of tuples, as sqlite3's fetchall() gives them: `sql` is
+        wrapped in a json_agg, so no value can clash with a separator. Values have JSON's types
+        (numbers, text, null; a json/jsonb column would come back as a tuple of its values: the
+        schema keeps JSON in TEXT columns, as on SQLite)."""
+        wrapped = "SELECT coalesce(json_agg(q), '[]') FROM (%s) q;" % sql.rstrip().rstrip(";")
+        out = self.psql(wrapped, database, **variables).strip()
+        # Each row is an object in column order; duplicate column names are kept.
+        return json.loads(out or "[]", object_pairs_hook=lambda pairs: tuple(v for _, v in pairs))
+
+    def create_database(self, name):
+        self.psql('CREATE DATABASE "%s";' % name, database="postgres")
+
+    def drop_database(self, name):
+        self.psql('DROP DATABASE IF EXISTS "%s" WITH (FORCE);' % name, database="postgres")

@@ -12,7 +12,6 @@
 
 #include "store/migrations.hpp"
 #include "store/postgres/pg_connection.hpp"
-#include "store/postgres/pg_migrate.hpp"
 #include "store/postgres/pg_test_server.hpp"
 #include "store/sql/sql_store.hpp"
 
@@ -38,6 +37,21 @@ std::unique_ptr<Connection> fresh_database(const std::string& name) {
   auto created = admin->exec(("CREATE DATABASE " + name).c_str());  // a test constant, not user data
   EXPECT_TRUE(created.ok()) << (created.ok() ? "" : created.error().detail);
   return connect(server().uri(name));
+}
+
+// Migrates the database `name` up to `max_version` through the store, as `hiresync migrate` does;
+// the names of the migrations it applied.
+model::Result<std::vector<std::string>> migrate(const std::string& name, int max_version = INT_MAX) {
+  auto store = SqlStore::open(server().uri(name), max_version);
+  if (!store) return store.error();
+  return (*store)->applied_migrations();
+}
+
+// The schema version of the database `name`, without migrating it.
+model::Result<int> version_of(const std::string& name) {
+  auto store = SqlStore::open(server().uri(name), 0);
+  if (!store) return store.error();
+  return (*store)->schema_version();
 }
 
 using Schema = std::map<std::string, std::set<std::string>>;  // table or view -> column names
@@ -165,20 +179,20 @@ SqliteSchema sqlite_schema(const std::string& path) {
 TEST(PostgresMigrations, ApplyOnAFreshDatabaseThenAreANoOp) {
   auto conn = fresh_database("fresh");
   ASSERT_NE(conn, nullptr);
-  auto v0 = schema_version(*conn);
+  auto v0 = version_of("fresh");
   ASSERT_TRUE(v0.ok()) << v0.error().detail;
   EXPECT_EQ(*v0, 0);
 
-  auto first = apply_migrations(*conn);
+  auto first = migrate("fresh");
   ASSERT_TRUE(first.ok()) << first.error().detail;
   std::vector<std::string> all;
   for (const Migration& m : all_migrations()) all.emplace_back(m.name);
   EXPECT_EQ(*first, all);
-  auto v1 = schema_version(*conn);
+  auto v1 = version_of("fresh");
   ASSERT_TRUE(v1.ok());
   EXPECT_EQ(*v1, all_migrations().back().version);
 
-  auto second = apply_migrations(*conn);
+  auto second = migrate("fresh");
   ASSERT_TRUE(second.ok()) << second.error().detail;
   EXPECT_TRUE(second->empty());
   auto rows = conn->exec("SELECT COUNT(*) FROM schema_migrations");
@@ -189,7 +203,7 @@ TEST(PostgresMigrations, ApplyOnAFreshDatabaseThenAreANoOp) {
 TEST(PostgresMigrations, UpgradeAnOlderDatabase) {
   auto conn = fresh_database("older");
   ASSERT_NE(conn, nullptr);
-  auto old = apply_migrations(*conn, 3);
+  auto old = migrate("older", 3);
   ASSERT_TRUE(old.ok()) << old.error().detail;
   EXPECT_EQ(old->size(), 3U);
   // Data written at version 3 survives the later migrations (0006 moves message bodies).
@@ -204,7 +218,7 @@ TEST(PostgresMigrations, UpgradeAnOlderDatabase) {
               " direction, sent_at, text_body, created_at) VALUES (1, 1, 1, 'p1', 'inbound', 1,"
               " 'hello', 1)")
           .ok());
-  auto rest = apply_migrations(*conn);
+  auto rest = migrate("older");
   ASSERT_TRUE(rest.ok()) << rest.error().detail;
   EXPECT_EQ(rest->size(), all_migrations().size() - 3);
   auto body = conn->exec("SELECT text_body FROM message_bodies WHERE message_id = $1", {"1"});
@@ -217,13 +231,11 @@ TEST(PostgresMigrations, NodesMigratingAtOnceApplyEachMigrationOnce) {
   auto setup = fresh_database("together");
   ASSERT_NE(setup, nullptr);
   constexpr int kNodes = 4;
-  std::vector<std::unique_ptr<Connection>> conns;
-  for (int i = 0; i < kNodes; ++i) conns.push_back(connect(server().uri("together")));
   std::vector<model::Result<std::vector<std::string>>> results(kNodes, std::vector<std::string>{});
   {
     std::vector<std::jthread> nodes;
     for (int i = 0; i < kNodes; ++i) {
-      nodes.emplace_back([&, i] { results[i] = apply_migrations(*conns[i]); });
+      nodes.emplace_back([&, i] { results[i] = migrate("together"); });
     }
   }
   std::size_t applied = 0;
@@ -240,7 +252,7 @@ TEST(PostgresMigrations, NodesMigratingAtOnceApplyEachMigrationOnce) {
 TEST(PostgresMigrations, SchemaMeansTheSameAsSqlite) {
   auto conn = fresh_database("same_schema");
   ASSERT_NE(conn, nullptr);
-  ASSERT_TRUE(apply_migrations(*conn).ok());
+  ASSERT_TRUE(migrate("same_schema").ok());
 
   const auto dir = std::filesystem::temp_directory_path() / ("hiresync-schema-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "store/migrations.hpp"
+#include "store/postgres/pg_connection.hpp"
+#include "store/postgres/pg_db.hpp"
 #include "store/sqlite/sqlite_db.hpp"
 
 namespace hiresync::store {
@@ -87,7 +89,7 @@ constexpr const char* kAddMailboxCounts =
     " updated_at = ? WHERE id = ?";
 constexpr const char* kAddMailboxSkip =
     "INSERT INTO mailbox_skips(mailbox_id, reason, count) VALUES (?1, ?2, ?3)"
-    " ON CONFLICT(mailbox_id, reason) DO UPDATE SET count = count + ?3";
+    " ON CONFLICT(mailbox_id, reason) DO UPDATE SET count = mailbox_skips.count + excluded.count";
 constexpr const char* kSelectMailboxCounts = "SELECT seen_count, synced_count FROM mailboxes WHERE id = ?";
 constexpr const char* kSelectMailboxSkips = "SELECT reason, count FROM mailbox_skips WHERE mailbox_id = ?";
 
@@ -125,10 +127,43 @@ std::int64_t unix_now() {
       .count();
 }
 
-Result<std::unique_ptr<SqlStore>> SqlStore::open(const std::string& path, int max_version) {
-  auto db = sqlite::Db::open(path);
-  if (!db) return db.error();
-  return open(std::unique_ptr<sql::Db>(std::move(*db)), max_version);
+namespace {
+
+Result<std::unique_ptr<sql::Db>> connect(const std::string& db) {
+  if (postgres::is_postgres_uri(db)) {
+    auto pg = postgres::Db::open(db);
+    if (!pg) return pg.error();
+    return std::unique_ptr<sql::Db>(std::move(*pg));
+  }
+  auto lite = sqlite::Db::open(db);
+  if (!lite) return lite.error();
+  return std::unique_ptr<sql::Db>(std::move(*lite));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqlStore>> SqlStore::open(const std::string& db, int max_version) {
+  auto conn = connect(db);
+  if (!conn) return conn.error();
+  return open(std::move(*conn), max_version);
+}
+
+Result<std::unique_ptr<SqlStore>> SqlStore::open_current(const std::string& db) {
+  auto conn = connect(db);
+  if (!conn) return conn.error();
+  std::unique_ptr<SqlStore> store(new SqlStore(std::move(*conn)));
+  // A database nobody migrated has no bookkeeping table yet: version 0, not an error.
+  if (auto st = store->db_->exec(store->db_->pick(kCreateMigrationsTable)); !st) return st.error();
+  auto version = store->schema_version();
+  if (!version) return version.error();
+  const int wanted = all_migrations().back().version;
+  if (*version < wanted) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "the database schema is at version " + std::to_string(*version) +
+                          ", this build needs " + std::to_string(wanted) +
+                          ": run `hiresync migrate --db ...` first (docs/postgres.md)");
+  }
+  return store;
 }
 
 Result<std::unique_ptr<SqlStore>> SqlStore::open(std::unique_ptr<sql::Db> db, int max_version) {
@@ -146,9 +181,7 @@ Status SqlStore::migrate(int max_version) {
   if (auto st = in_tx("migrate",
                       [&]() -> Status {
                         if (auto l = locked(); !l) return l;
-                        auto create = db_->prepare(kCreateMigrationsTable);
-                        if (!create) return create.error();
-                        return create->run();
+                        return db_->exec(db_->pick(kCreateMigrationsTable));  // DDL: not a prepared statement
                       });
       !st) {
     return st;

@@ -21,11 +21,16 @@ namespace hiresync::store {
 
 class SqlStore final : public Store, public ClusterStore {
  public:
-  // Opens or creates the database at `path` and applies every pending migration up to
-  // `max_version` (tests use a lower one to build an "older" database). Each migration runs in its
-  // own transaction with its row in schema_migrations, so a crash leaves a consistent version.
-  // Errors: kInternal when the file cannot be opened or a migration fails (detail names it).
-  static Result<std::unique_ptr<SqlStore>> open(const std::string& path, int max_version = INT_MAX);
+  // Opens `db` — a PostgreSQL URI (postgresql://...) or else a SQLite path, created when missing —
+  // and applies every pending migration up to `max_version` (tests use a lower one to build an
+  // "older" database). Each migration runs in its own transaction with its row in
+  // schema_migrations, so a crash leaves a consistent version. Errors: kInternal when the file
+  // cannot be opened or a migration fails (detail names it), kTransient when the PostgreSQL server
+  // cannot be reached.
+  static Result<std::unique_ptr<SqlStore>> open(const std::string& db, int max_version = INT_MAX);
+  // Opens `db` without migrating: kInvalidArgument, saying to run `hiresync migrate`, when its
+  // schema is older than this build's (what a cluster node does: migrations are an operator's step).
+  static Result<std::unique_ptr<SqlStore>> open_current(const std::string& db);
   // A store over an open connection, migrated up to `max_version` the same way.
   static Result<std::unique_ptr<SqlStore>> open(std::unique_ptr<sql::Db> db, int max_version = INT_MAX);
 

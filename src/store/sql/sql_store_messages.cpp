@@ -16,19 +16,31 @@ namespace {
 constexpr const char* kSelectUsersOfContract =
     "SELECT id, contract_id, email, name, role FROM users WHERE contract_id = ? ORDER BY name, id";
 
-// One message in full. Participants come as a JSON array of [position, role, name, email].
-#define HIRESYNC_DETAIL_COLUMNS                                                                           \
+// One message in full. Participants come as a JSON array of [position, role, name, email]
+// (SQLite's json_group_array, PostgreSQL's json_agg, which is NULL for no rows).
+#define HIRESYNC_DETAIL_COLUMNS(participants)                                                             \
   "SELECT m.id, m.owner_user_id, m.kind, m.direction, m.subject, m.sent_at, m.snippet, m.visibility,"     \
   " COALESCE(m.rfc_message_id, ''), COALESCE(b.text_body, ''), COALESCE(b.html_body, ''), m.contract_id," \
   " COALESCE((SELECT MIN(mc.thread_id) FROM message_candidates mc WHERE mc.message_id = m.id), 0),"       \
-  " (SELECT json_group_array(json_array(p.position, p.role, p.name, p.email)) FROM message_participants"  \
-  " p WHERE p.message_id = m.id)"                                                                         \
+  " (SELECT " participants                                                                                \
+  " FROM message_participants p WHERE p.message_id = m.id)"                                               \
   " FROM messages m LEFT JOIN message_bodies b ON b.message_id = m.id"
+#define HIRESYNC_SQLITE_PARTICIPANTS "json_group_array(json_array(p.position, p.role, p.name, p.email))"
+#define HIRESYNC_POSTGRES_PARTICIPANTS \
+  "COALESCE(json_agg(json_build_array(p.position, p.role, p.name, p.email) ORDER BY p.position), '[]')"
 // Scoped: of the contract, and the viewer's own or `contract`-visible.
-constexpr const char* kSelectMessageDetailVisible = HIRESYNC_DETAIL_COLUMNS
-    " WHERE m.id = ?1 AND m.contract_id = ?2 AND (m.owner_user_id = ?3 OR m.visibility = 'contract')";
+#define HIRESYNC_VISIBLE \
+  " WHERE m.id = ?1 AND m.contract_id = ?2 AND (m.owner_user_id = ?3 OR m.visibility = 'contract')"
+constexpr sql::DialectSql kSelectMessageDetailVisible = {
+    HIRESYNC_DETAIL_COLUMNS(HIRESYNC_SQLITE_PARTICIPANTS) HIRESYNC_VISIBLE,
+    HIRESYNC_DETAIL_COLUMNS(HIRESYNC_POSTGRES_PARTICIPANTS) HIRESYNC_VISIBLE};
 // Unscoped: the operator's GDPR export only.
-constexpr const char* kSelectMessageDetailAny = HIRESYNC_DETAIL_COLUMNS " WHERE m.id = ?1";
+constexpr sql::DialectSql kSelectMessageDetailAny = {
+    HIRESYNC_DETAIL_COLUMNS(HIRESYNC_SQLITE_PARTICIPANTS) " WHERE m.id = ?1",
+    HIRESYNC_DETAIL_COLUMNS(HIRESYNC_POSTGRES_PARTICIPANTS) " WHERE m.id = ?1"};
+#undef HIRESYNC_VISIBLE
+#undef HIRESYNC_SQLITE_PARTICIPANTS
+#undef HIRESYNC_POSTGRES_PARTICIPANTS
 #undef HIRESYNC_DETAIL_COLUMNS
 constexpr const char* kSelectAttachments =
     "SELECT filename, content_type, size FROM attachments WHERE message_id = ? ORDER BY position";

@@ -67,7 +67,8 @@ constexpr const char* kInsertSeen =
     "INSERT INTO seen_messages(mailbox_id, provider_message_id) VALUES (?, ?) ON CONFLICT DO NOTHING";
 constexpr const char* kRecordFailure =
     "INSERT INTO fetch_failures(mailbox_id, provider_message_id, attempts, last_error, updated_at)"
-    " VALUES (?1, ?2, 1, ?3, ?4) ON CONFLICT DO UPDATE SET attempts = attempts + 1,"
+    " VALUES (?1, ?2, 1, ?3, ?4) ON CONFLICT (mailbox_id, provider_message_id) DO UPDATE"
+    " SET attempts = fetch_failures.attempts + 1,"
     " last_error = excluded.last_error, updated_at = excluded.updated_at";
 constexpr const char* kClearFailure =
     "DELETE FROM fetch_failures WHERE mailbox_id = ? AND provider_message_id = ?";

@@ -1,15 +1,26 @@
 """Starts the real `hiresync-sandbox` and `hiresync serve` on loopback and talks to them over HTTP.
 
 Integration tests of the sync path use only the HTTP API of the server and the sandbox's control
-API: nothing reads the database behind the server's back. Binaries come from HIRESYNC_BIN and
-HIRESYNC_SANDBOX_BIN (set by CTest).
+API; the one exception (a test that rewrites a stored cursor into an older format) goes through
+Stack.db_query / Stack.db_execute, which speak to either backend. Binaries come from HIRESYNC_BIN
+and HIRESYNC_SANDBOX_BIN (set by CTest).
+
+The store's backend is HIRESYNC_TEST_BACKEND: `sqlite` (the default; a file in each Stack's temp
+folder) or `postgres` (CTest's `sync_*_pg` tests): one private PostgreSQL 15 per test process
+(../pg.py, started at the first Stack, stopped when the process exits) and a fresh database
+`hs_N` for each Stack, migrated with `hiresync migrate`, dropped when the Stack closes. Every
+`hiresync` command the harness runs gets that database as `--db`.
 """
+import atexit
+import itertools
 import json
 import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -17,10 +28,35 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from pg import PostgresServer  # noqa: E402  (tests/integration/pg.py)
+
 HIRESYNC = os.environ.get("HIRESYNC_BIN", "build/src/app/hiresync")
 SANDBOX = os.environ.get("HIRESYNC_SANDBOX_BIN", "build/sandbox/hiresync-sandbox")
 OPERATOR = "operator-token-for-tests"
 PASSWORD = "correct horse battery staple"
+BACKENDS = ("sqlite", "postgres")
+BACKEND = os.environ.get("HIRESYNC_TEST_BACKEND") or "sqlite"
+if BACKEND not in BACKENDS:
+    raise RuntimeError(f"HIRESYNC_TEST_BACKEND must be one of {', '.join(BACKENDS)}, not {BACKEND!r}")
+
+_postgres = None
+_database_numbers = itertools.count(1)
+
+
+def postgres():
+    """This test process's PostgreSQL server: started on first use (1-2 s), stopped at exit."""
+    global _postgres
+    if _postgres is None:
+        server = PostgresServer()
+        try:
+            server.start()
+        except BaseException:
+            server.stop()  # removes the half-made folder
+            raise
+        atexit.register(server.stop)
+        _postgres = server
+    return _postgres
 
 
 def free_port():
@@ -70,7 +106,8 @@ def wait_until(predicate, timeout=10.0, interval=0.05, what="condition"):
 
 
 class Stack:
-    """One sandbox and one server, with their own database and logs in a temp folder."""
+    """One sandbox and one server, with their own database (a SQLite file, or a PostgreSQL
+    database of this process's server: see HIRESYNC_TEST_BACKEND) and logs in a temp folder."""
 
     def __init__(self, auto_consent=True, sandbox_args=(), sync_config=None, push=True,
                  allow_http_notifications=True, config_tables=None):
@@ -79,11 +116,29 @@ class Stack:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.sandbox_base = f"http://127.0.0.1:{self.sandbox_port}"
-        self.db = os.path.join(self.dir, "hiresync.db")
+        self.server = self.sandbox = None
+        self.backend = BACKEND
+        self.database = None  # the PostgreSQL database's name
+        try:
+            self._start(auto_consent, sandbox_args, sync_config, push, allow_http_notifications, config_tables)
+        except BaseException:
+            self.close()  # a failed setUp gets no tearDown: stop the sandbox, drop the database
+            raise
+
+    def _start(self, auto_consent, sandbox_args, sync_config, push, allow_http_notifications, config_tables):
+        if self.backend == "postgres":
+            self.database = f"hs_{next(_database_numbers)}"
+            postgres().create_database(self.database)
+            self.db = postgres().uri(self.database)  # what every command gets as --db
+            self.cli("migrate")  # serve refuses an older schema on PostgreSQL
+        else:
+            self.db = os.path.join(self.dir, "hiresync.db")
         self.config = os.path.join(self.dir, "hiresync.toml")
         sync = {"poll_interval_s": 600, "backfill_days": 365}
         sync.update(sync_config or {})
         with open(self.config, "w") as f:
+            # The key file beside the SQLite file is serve's default; a URI has no folder to use.
+            f.write(f"secret_key_file = {json.dumps(os.path.join(self.dir, 'secret.key'))}\n")
             f.write("[sync]\n")
             for k, v in sync.items():
                 f.write(f"{k} = {v}\n")
@@ -101,14 +156,20 @@ class Stack:
             args.append("--allow-http-notifications")
         args += list(sandbox_args)
         self.sandbox = self._spawn(args, "sandbox")
-        self.server = None
         self.start_server()
 
     def _spawn(self, args, name, env=None):
         with open(os.path.join(self.dir, f"{name}.log"), "ab") as log:
             proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
         url = self.base if name == "serve" else self.sandbox_base
-        wait_until(lambda: self._healthy(url, proc), timeout=15, what=f"{name} to answer /healthz")
+        try:
+            wait_until(lambda: self._healthy(url, proc), timeout=15, what=f"{name} to answer /healthz")
+        except AssertionError as e:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
+            # The folder may be gone before anyone reads the log (a failed setUp).
+            raise AssertionError(f"{name}: {e}\n--- {name}.log (tail) ---\n{self.log(name)[-3000:]}") from None
         return proc
 
     @staticmethod
@@ -129,6 +190,55 @@ class Stack:
                 "--config", self.config, "--sandbox", self.sandbox_base, "--public-url", self.base]
         self.server = self._spawn(args, "serve", env)
 
+    def cli(self, command, *args, check=True):
+        """Runs `hiresync COMMAND --db <this Stack's database> ARGS...`; output in cli.log.
+        Returns the CompletedProcess (text); with check, a non-zero exit fails the test."""
+        argv = [HIRESYNC, command, "--db", self.db, *args]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        with open(os.path.join(self.dir, "cli.log"), "a") as log:
+            log.write(f"$ {' '.join(argv)}\n{done.stdout}{done.stderr}exit {done.returncode}\n")
+        if check and done.returncode != 0:
+            raise AssertionError(f"hiresync {command} exited with {done.returncode}:\n{done.stderr}{done.stdout}")
+        return done
+
+    # --- the database, behind the server's back (only for what the API cannot do) ---------------
+    def db_query(self, sql, *params):
+        """The rows of one query as a list of tuples, on either backend. Parameters are `?`
+        placeholders (a `?` in the SQL is always one), bound by sqlite3 or quoted by psql."""
+        if self.backend == "postgres":
+            sql, variables = self._psql_variables(sql, params)
+            return postgres().query(sql, self.database, **variables)
+        db = sqlite3.connect(self.db)
+        try:
+            return db.execute(sql, params).fetchall()
+        finally:
+            db.close()
+
+    def db_execute(self, sql, *params):
+        """Runs one statement (committed) on either backend; `?` placeholders as in db_query."""
+        if self.backend == "postgres":
+            sql, variables = self._psql_variables(sql, params)
+            postgres().psql(sql.rstrip().rstrip(";") + ";", self.database, **variables)
+            return
+        db = sqlite3.connect(self.db)
+        try:
+            db.execute(sql, params)
+            db.commit()
+        finally:
+            db.close()
+
+    @staticmethod
+    def _psql_variables(sql, params):
+        parts = sql.split("?")
+        if len(parts) != len(params) + 1:
+            raise ValueError(f"{len(parts) - 1} placeholders for {len(params)} parameters: {sql}")
+        if any(p is None for p in params):
+            raise ValueError("psql cannot bind NULL: write NULL in the SQL")
+        out = parts[0]
+        for i, part in enumerate(parts[1:]):
+            out += f":'p{i}'" + part
+        return out, {f"p{i}": str(p) for i, p in enumerate(params)}
+
     def kill_server(self, sig=signal.SIGKILL):
         self.server.send_signal(sig)
         self.server.wait(timeout=10)
@@ -142,9 +252,14 @@ class Stack:
                 except subprocess.TimeoutExpired:
                     proc.kill()
         if os.environ.get("HIRESYNC_KEEP_TEST_DIRS"):
-            print("kept", self.dir)
+            print("kept", self.dir, f"(database {self.db} until this process exits)" if self.database else "")
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
+            if self.database:
+                try:
+                    postgres().drop_database(self.database)
+                except RuntimeError as e:  # a leftover database costs only disk until exit
+                    print("could not drop", self.database, e)
 
     def log(self, name):
         with open(os.path.join(self.dir, f"{name}.log"), "rb") as f:

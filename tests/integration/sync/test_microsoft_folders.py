@@ -5,7 +5,6 @@ Exchange does; its Sent Items copies carry no In-Reply-To/References in internet
 """
 import json
 import signal
-import sqlite3
 import time
 import unittest
 from unittest import mock
@@ -133,8 +132,7 @@ class MicrosoftFolders(StackTest):
         # Rewrite the stored cursor as the connector's first format wrote it: the inbox and Sent
         # Items deltaLinks under their well-known names.
         st.kill_server(signal.SIGTERM)
-        db = sqlite3.connect(st.db)
-        (raw,) = db.execute("SELECT cursor FROM mailboxes WHERE address = ?", (world.recruiter,)).fetchone()
+        [(raw,)] = st.db_query("SELECT cursor FROM mailboxes WHERE address = ?", world.recruiter)
         cursor = json.loads(raw)
         provider = json.loads(cursor["history_id"])
         links = provider["folders"]
@@ -143,9 +141,7 @@ class MicrosoftFolders(StackTest):
         # ... and its push state: a subscription per folder (ids the sandbox no longer knows).
         cursor["watch"]["state"] = json.dumps({"inbox": "old-inbox-subscription",
                                                 "sentitems": "old-sent-subscription"})
-        db.execute("UPDATE mailboxes SET cursor = ? WHERE address = ?", (json.dumps(cursor), world.recruiter))
-        db.commit()
-        db.close()
+        st.db_execute("UPDATE mailboxes SET cursor = ? WHERE address = ?", json.dumps(cursor), world.recruiter)
         searches = st.stats(world.recruiter)["endpoints"].get("messages.search", 0)
         creates = st.stats(world.recruiter)["endpoints"].get("subscriptions.create", 0)
         st.start_server()
@@ -157,9 +153,7 @@ class MicrosoftFolders(StackTest):
         self.assertEqual((mb["status"], mb["error"]), ("live", None), mb)
         # Upgraded in place: no backfill search ran again.
         self.assertEqual(st.stats(world.recruiter)["endpoints"].get("messages.search", 0), searches)
-        db = sqlite3.connect(st.db)
-        (raw,) = db.execute("SELECT cursor FROM mailboxes WHERE address = ?", (world.recruiter,)).fetchone()
-        db.close()
+        [(raw,)] = st.db_query("SELECT cursor FROM mailboxes WHERE address = ?", world.recruiter)
         self.assertEqual(json.loads(json.loads(raw)["history_id"]).get("v"), 2, raw)
         # The per-folder subscriptions are replaced at once by the one on me/messages, not at the
         # next daily renewal (until then mail in other folders would wait for the poll).
