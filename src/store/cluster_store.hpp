@@ -104,10 +104,11 @@ class ClusterStore {
   // node, and the node's own fenced writes about them fail from now on.
   virtual Status release(const std::string& node, const std::vector<Id>& mailbox_ids) = 0;
 
-  // Records that the mailbox should run (with kWake* `flags`) and tells the nodes (NOTIFY
-  // hiresync_wakeup '<id>' on PostgreSQL, delivered at commit). Pending requests merge: the first
-  // time stays, the flags add up.
-  virtual Status request_wakeup(Id mailbox_id, std::int64_t now_ms, std::int64_t flags) = 0;
+  // Records that the mailbox should run (with kWake* `flags`) and tells the nodes at commit (on
+  // PostgreSQL): NOTIFY hiresync_wakeup '<id>' for its holder, or, when no node holds a live lease
+  // of it (a mailbox just connected), NOTIFY hiresync_cluster so that the nodes claim it at once.
+  // Pending requests merge: the first time stays, the flags add up. Returns whether it is held.
+  virtual Result<bool> request_wakeup(Id mailbox_id, std::int64_t now_ms, std::int64_t flags) = 0;
   // Removes and returns the pending wakeups of the mailboxes the node holds.
   virtual Result<std::vector<Wakeup>> take_wakeups(const std::string& node) = 0;
 

@@ -208,8 +208,9 @@ TEST_F(ClusterStoreTest, WakeupsAreTakenByTheHolderOnly) {
   ASSERT_TRUE(api->request_wakeup(ids[0], 10, 0).ok());
   ASSERT_TRUE(api->request_wakeup(ids[0], 11, kWakePush).ok());  // merges: a push now
   ASSERT_TRUE(api->request_wakeup(ids[0], 11, kWakeDropWatchState).ok());
-  ASSERT_TRUE(api->request_wakeup(ids[1], 12, kWakeRenewWatch).ok());
-  ASSERT_TRUE(api->request_wakeup(ids[2], 13, 0).ok());  // nobody holds it yet
+  ASSERT_TRUE(*api->request_wakeup(ids[1], 12, kWakeRenewWatch));
+  // Nobody holds it yet: the answer says so (the nodes are told to claim it).
+  ASSERT_FALSE(*api->request_wakeup(ids[2], 13, 0));
 
   auto for_b = b->take_wakeups("b");
   ASSERT_TRUE(for_b.ok());

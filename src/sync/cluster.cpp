@@ -96,10 +96,10 @@ model::Result<store::ClusterStore*> Cluster::api_store() {
 void Cluster::wake_holder(model::Id mailbox_id, std::int64_t flags) {
   std::lock_guard lock(api_mu_);
   auto cs = api_store();
-  Status st = cs ? (*cs)->request_wakeup(mailbox_id, now_ms(), flags) : Status(cs.error());
-  if (!st) {
+  auto held = cs ? (*cs)->request_wakeup(mailbox_id, now_ms(), flags) : model::Result<bool>(cs.error());
+  if (!held) {
     deps_.log("warn", "cluster: wakeup of mailbox " + std::to_string(mailbox_id) +
-                          " not recorded (its next poll runs it): " + st.error().detail);
+                          " not recorded (its next poll runs it): " + held.error().detail);
   }
 }
 

@@ -164,7 +164,7 @@ class SqlStore final : public Store, public ClusterStore {
   Result<std::vector<Lease>> renew(const std::string& node, std::int64_t now_ms,
                                    std::int64_t lease_ms) override;
   Status release(const std::string& node, const std::vector<Id>& mailbox_ids) override;
-  Status request_wakeup(Id mailbox_id, std::int64_t now_ms, std::int64_t flags) override;
+  Result<bool> request_wakeup(Id mailbox_id, std::int64_t now_ms, std::int64_t flags) override;
   Result<std::vector<Wakeup>> take_wakeups(const std::string& node) override;
   void set_fence(Id mailbox_id, const std::string& node, std::int64_t epoch) override {
     fence_ = Fence{mailbox_id, node, epoch};

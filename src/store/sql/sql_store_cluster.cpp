@@ -57,6 +57,8 @@ constexpr const char* kReleaseOne =
 constexpr const char* kUpsertWakeup =
     "INSERT INTO mailbox_wakeups (mailbox_id, requested_at_ms, flags) VALUES (?1, ?2, ?3)"
     " ON CONFLICT (mailbox_id) DO UPDATE SET flags = mailbox_wakeups.flags | excluded.flags";
+constexpr const char* kCountLiveLease =
+    "SELECT COUNT(*) FROM mailbox_leases WHERE mailbox_id = ?1 AND holder != '' AND expires_at_ms > ?2";
 constexpr const char* kSelectWakeups =
     "SELECT w.mailbox_id, w.flags FROM mailbox_wakeups w JOIN mailbox_leases l"
     " ON l.mailbox_id = w.mailbox_id WHERE l.holder = ?1 ORDER BY w.mailbox_id";
@@ -193,14 +195,21 @@ Status SqlStore::release(const std::string& node, const std::vector<Id>& mailbox
   });
 }
 
-Status SqlStore::request_wakeup(Id mailbox_id, std::int64_t now_ms, std::int64_t flags) {
-  return in_tx("request_wakeup", [&]() -> Status {
+Result<bool> SqlStore::request_wakeup(Id mailbox_id, std::int64_t now_ms, std::int64_t flags) {
+  return in_tx("request_wakeup", [&]() -> Result<bool> {
     auto up = db_->prepare(kUpsertWakeup);
     if (!up) return up.error();
-    if (auto st = up->bind_all(mailbox_id, now_ms, flags).run(); !st) return st;
-    auto notify = db_->prepare(kNotifyWakeup);
+    if (auto st = up->bind_all(mailbox_id, now_ms, flags).run(); !st) return st.error();
+    auto live = db_->prepare(kCountLiveLease);
+    if (!live) return live.error();
+    auto count = live->bind_all(mailbox_id, now_ms).single_int();
+    if (!count) return count.error();
+    const bool held = *count > 0;
+    auto notify = held ? db_->prepare(kNotifyWakeup) : db_->prepare(kNotifyCluster);
     if (!notify) return notify.error();
-    return notify->bind_all(std::to_string(mailbox_id)).run();
+    if (held) notify->bind_all(std::to_string(mailbox_id));
+    if (auto st = notify->run(); !st) return st.error();
+    return held;
   });
 }
 
