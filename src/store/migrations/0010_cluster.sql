@@ -1,4 +1,4 @@
--- 0009: a cluster of `hiresync serve` nodes on one PostgreSQL (docs/postgres.md "Cluster").
+-- 0010: a cluster of `hiresync serve` nodes on one PostgreSQL (docs/postgres.md "Cluster").
 -- SQLite creates the tables too (one schema for both); a single SQLite node never writes them.
 --
 -- The nodes alive: each upserts its row every heartbeat (with its sync queue depth, for

@@ -1,4 +1,4 @@
--- PostgreSQL variant of 0009_cluster.sql (see it for what each table is): SQLite's 64-bit INTEGER
+-- PostgreSQL variant of 0010_cluster.sql (see it for what each table is): SQLite's 64-bit INTEGER
 -- is BIGINT.
 CREATE TABLE cluster_nodes (
   id TEXT PRIMARY KEY,
