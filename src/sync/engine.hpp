@@ -148,7 +148,7 @@ class Engine final : public SyncService {
   // Forgets the mailbox's queued job: the cluster moved it to another node (a run in flight stops
   // at its next write, fenced).
   void drop(model::Id mailbox_id);
-  // Jobs queued (due or not), for the cluster's heartbeat.
+  // Jobs due now and waiting for a worker (GET /api/ops/cluster's backlog).
   std::int64_t queue_depth();
   // The candidate index of a contract, loaded once and shared until something changes it.
   model::Result<std::shared_ptr<const match::CandidateIndex>> index_for(store::Store& store,

@@ -37,8 +37,12 @@ void Engine::drop(model::Id mailbox_id) {
 }
 
 std::int64_t Engine::queue_depth() {
+  // Every mailbox has its next poll queued: only what is due now measures a backlog.
   std::lock_guard lock(mu_);
-  return static_cast<std::int64_t>(queue_.size());
+  const std::int64_t now = now_ms();
+  std::int64_t due = 0;
+  for (auto it = queue_.begin(); it != queue_.end() && it->at_ms <= now; ++it) ++due;
+  return due;
 }
 
 bool Engine::run_fenced(store::Store& store, model::Id mailbox_id) {

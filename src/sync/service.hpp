@@ -100,7 +100,7 @@ struct ClusterNodeStatus {
   std::string address;
   std::int64_t last_heartbeat_at = 0;  // unix seconds
   std::int64_t mailboxes = 0;          // mailboxes it syncs (leases held and not expired)
-  std::int64_t queue_depth = 0;        // sync jobs queued on it
+  std::int64_t queue_depth = 0;        // sync jobs due on it, waiting for a worker
 };
 
 class SyncService {
