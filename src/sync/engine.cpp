@@ -220,6 +220,19 @@ void Engine::invalidate_index(model::Id contract_id) {
 
 bool Engine::run_mailbox(store::Store& store, model::Id mailbox_id) {
   auto mb = store.get_mailbox(mailbox_id);
+  if (!mb && mb.error().code != ErrorCode::kNotFound) {
+    // The store itself failed (PostgreSQL restarting, a lost connection): nothing is known about
+    // the mailbox, so it is tried again with backoff rather than dropped from the schedule.
+    std::int64_t delay = 0;
+    {
+      std::lock_guard lock(mu_);
+      delay =
+          backoff_ms(++slots_[mailbox_id].failures, config_.backoff_base_ms, config_.backoff_cap_ms, rng_);
+    }
+    deps_.log("warn", "mailbox " + std::to_string(mailbox_id) + " not read: " + mb.error().detail);
+    enqueue(mailbox_id, delay);
+    return false;
+  }
   if (!mb || !is_syncing_state(mb->state)) return false;
   auto contract = store.get_contract(mb->contract_id);
   if (!contract) {

@@ -142,7 +142,8 @@ class ClusterStack(Stack):
         return int(holder[1:]) if live and holder else None
 
 
-class ClusterTest(unittest.TestCase):
+class ClusterCase(unittest.TestCase):
+    """A ClusterStack per test and the helpers the cluster tests share (no tests of its own)."""
     nodes = 3
 
     def setUp(self):
@@ -182,6 +183,8 @@ class ClusterTest(unittest.TestCase):
         wait_until(lambda: world.message_ids() == sorted(expected), timeout=5, what=f"{subject} visible")
         return time.monotonic() - started
 
+
+class ClusterTest(ClusterCase):
     def test_mailboxes_spread_evenly_and_a_push_to_any_node_wakes_the_holder(self):
         st = self.stack
         worlds = self.live_worlds(3)
