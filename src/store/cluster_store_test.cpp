@@ -3,12 +3,13 @@
 // wakeups reach the holder only. Written against the Store and ClusterStore interfaces; each "node"
 // and each worker opens a store object of its own, as in serve. Runs on both backends
 // (store/testing/test_database.hpp), where PostgreSQL's SKIP LOCKED, FOR SHARE and pg_notify are real.
+#include "store/cluster_store.hpp"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 
-#include "store/cluster_store.hpp"
 #include "store/sql/sql_store.hpp"
 #include "store/testing/test_database.hpp"
 
