@@ -188,7 +188,37 @@ def process_stats(pid):
             if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile", "Threads"):
                 out[key] = int(value.split()[0])  # kB, or a count
     out["fds"] = len(os.listdir(f"/proc/{pid}/fd"))
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    out["cpu_s"] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
     return out
+
+
+def counter_total(metrics_text, name):
+    """The sum of a Prometheus counter over its label sets."""
+    return sum(float(m.group(1)) for m in re.finditer(rf"^{name}(?:\{{.*?\}})? (\S+)$", metrics_text, re.M))
+
+
+def store_bytes(st):
+    """The SQLite file and its WAL (0, 0 on PostgreSQL)."""
+    if st.backend == "postgres":
+        return 0, 0
+    return tuple(os.path.getsize(p) if os.path.exists(p) else 0 for p in (st.db, st.db + "-wal"))
+
+
+def quiesce(st, window=5.0, timeout=900.0):
+    """Waits until serve makes fewer than one sync run per second over `window` s (every push,
+    including the one each new Gmail watch sends, keeps a mailbox hot for a few seconds of polls).
+    Returns (seconds waited, sync runs meanwhile)."""
+    t0 = time.monotonic()
+    first = last = counter_total(metrics(st), "hiresync_sync_runs_total")
+    while time.monotonic() - t0 < timeout:
+        time.sleep(window)
+        now = counter_total(metrics(st), "hiresync_sync_runs_total")
+        if now - last < window:
+            break
+        last = now
+    return time.monotonic() - t0, last - first
 
 
 # --- deliveries -----------------------------------------------------------------------------------
@@ -254,8 +284,33 @@ def metrics(st):
 
 # --- the run --------------------------------------------------------------------------------------
 def settle(st, seconds):
+    """Idles `seconds`; returns serve's stats at the end, with the CPU it used and the sync runs it
+    made meanwhile (an idle node should do next to nothing)."""
+    before, runs = process_stats(st.server.pid), counter_total(metrics(st), "hiresync_sync_runs_total")
     time.sleep(seconds)
-    return process_stats(st.server.pid)
+    out = process_stats(st.server.pid)
+    out["idle_cpu_pct"] = (out["cpu_s"] - before["cpu_s"]) / seconds * 100
+    out["idle_runs"] = counter_total(metrics(st), "hiresync_sync_runs_total") - runs
+    out["db_bytes"], out["wal_bytes"] = store_bytes(st)
+    return out
+
+
+def measure_deliveries(st, live, members, args):
+    """deliver_and_measure with serve's view of the same window: its histogram, CPU and sync runs."""
+    before, stats0 = metrics(st), process_stats(st.server.pid)
+    load = os.getloadavg()[0]
+    t0 = time.monotonic()
+    d = deliver_and_measure(st, live, members, args.rate, args.duration, args.random_seed)
+    seconds = time.monotonic() - t0
+    after, stats1 = metrics(st), process_stats(st.server.pid)
+    d.update({"mailboxes": len(live), "load_before": load, "load_after": os.getloadavg()[0], "seconds": seconds,
+              "cpu_pct": (stats1["cpu_s"] - stats0["cpu_s"]) / seconds * 100,
+              "runs": counter_total(after, "hiresync_sync_runs_total") - counter_total(before, "hiresync_sync_runs_total"),
+              "after": stats1})
+    name = "hiresync_push_to_visible_seconds"
+    (b0, c0), (b1, c1) = histogram(before, name), histogram(after, name)
+    d["server_histogram"] = {"count": c1 - c0, "buckets": {le: b1[le] - b0.get(le, 0) for le in b1}}
+    return d
 
 
 def run(args):
@@ -285,59 +340,86 @@ def run(args):
                 print(f"idle bench: failed at {n:,}: {e}", file=sys.stderr)
                 break
             done = n
+            quiet_s, quiet_runs = quiesce(st)
+            print(f"idle bench: {n:,} live after {live_s:.1f} s; quiet {quiet_s:.0f} s later "
+                  f"({quiet_runs:.0f} sync runs meanwhile)", file=sys.stderr)
             stats = settle(st, args.idle)
             result["steps"].append({"mailboxes": n, "authorized_s": authorized_s, "live_s": live_s,
-                                    "states": states, "stats": stats})
+                                    "quiet_s": quiet_s, "quiet_runs": quiet_runs, "states": states, "stats": stats})
             print(f"idle bench: {n:,} live ({live_s:.1f} s for this step); VmRSS {stats['VmRSS']:,} kB, "
                   f"{stats['Threads']} threads, {stats['fds']} fds", file=sys.stderr)
-        live = [r for r in recruiters[:done]]
-        if live and args.duration > 0:
-            print(f"idle bench: {args.rate}/s deliveries over {len(live):,} mailboxes for {args.duration} s",
-                  file=sys.stderr)
-            before = metrics(st)
-            load = os.getloadavg()[0]
-            result["deliveries"] = deliver_and_measure(st, live, members, args.rate, args.duration, args.random_seed)
-            result["deliveries"]["load_before"] = load
-            result["deliveries"]["load_after"] = os.getloadavg()[0]
-            after = metrics(st)
-            b0, c0 = histogram(before, "hiresync_push_to_visible_seconds")
-            b1, c1 = histogram(after, "hiresync_push_to_visible_seconds")
-            result["server_histogram"] = {"count": c1 - c0,
-                                          "buckets": {le: b1[le] - b0.get(le, 0) for le in b1}}
-            result["after_deliveries"] = process_stats(st.server.pid)
+            if args.duration > 0 and (args.deliver_every_step or n == args.mailboxes):
+                print(f"idle bench: {args.rate}/s deliveries over {n:,} mailboxes for {args.duration} s",
+                      file=sys.stderr)
+                d = measure_deliveries(st, recruiters[:n], members, args)
+                result["steps"][-1]["deliveries"] = d
+                lat = sorted(d["latencies_ms"]) or [float("nan")]
+                print(f"idle bench: {n:,}: p50 {statistics.median(lat):.0f} ms p99 {percentile(lat, 99):.0f} ms, "
+                      f"{len(d['missing'])} never visible; serve CPU {d['cpu_pct']:.0f} %, {d['runs']:.0f} sync runs",
+                      file=sys.stderr)
+        if args.duration > 0 and done and "deliveries" not in result["steps"][-1]:
+            # serve failed at a larger N: measure at the largest that worked, and say so.
+            result["steps"][-1]["deliveries"] = measure_deliveries(st, recruiters[:done], members, args)
         sb = st.ctl("GET", "/control/stats")[1]
         result["sandbox"] = {"rejected": sb.get("rejected"), "pushes": sb.get("pushes")}
         result["serve_log_errors"] = sum(1 for line in st.log("serve").splitlines()
                                          if " error " in line.lower() or "\"error\"" in line.lower())
     finally:
+        os.makedirs(args.out, exist_ok=True)
+        for name in ("serve", "sandbox"):
+            try:
+                with open(os.path.join(args.out, f"idle-{name}.log"), "w") as f:
+                    f.write(st.log(name))
+            except OSError:
+                pass
         st.close()
     return result
+
+
+def delivery_row(d):
+    lat = d["latencies_ms"]
+    p99 = percentile(lat, 99) if lat else float("inf")
+    h = d["server_histogram"]
+    within = f"{h['buckets'].get('0.5', 0) / h['count'] * 100:.1f} %" if h["count"] else "-"
+    return p99, (f"| {d['mailboxes']:,} | {d['planned']:,} | {len(lat):,} | "
+                 f"{statistics.median(lat) if lat else float('nan'):.0f} ms | {p99:.0f} ms | "
+                 f"{max(lat) if lat else float('nan'):.0f} ms | {len(d['missing'])} | {within} | "
+                 f"{d['cpu_pct']:.0f} % | {d['runs'] / max(1, d['planned']):.1f} | "
+                 f"{d['load_before']:.1f} / {d['load_after']:.1f} |")
 
 
 def render(args, r):
     base = r["baseline"]
     lines = [BEGIN, "## Idle mailboxes on one node (issue 12 (a))", "",
              f"- Date: {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC; machine: {machine()}",
-             f"- Command: `python3 bench/idle_bench.py` (part of `make bench`; `CONTENDERS=idle make bench` runs it "
-             f"alone); here `--mailboxes {args.mailboxes} --rate {args.rate} --duration {args.duration} "
-             f"--idle {args.idle}`. Method and shortcuts in the script's docstring.",
-             f"- serve on SQLite with its defaults (4 sync workers, 4 HTTP threads, fallback poll 600 s), "
-             f"the sandbox with auto-consent and Gmail push; {args.candidates} candidates in the contract's project; "
-             f"setup (seed + bulk users and sessions): {r['seed_s']:.1f} s.", "",
+             f"- Command: `python3 bench/idle_bench.py --mailboxes {args.mailboxes} --steps "
+             f"{','.join(map(str, args.steps))} --rate {args.rate:g} --duration {args.duration} --idle {args.idle}"
+             f"{' --deliver-every-step' if args.deliver_every_step else ''}` (`CONTENDERS=idle make bench` runs it "
+             "with the defaults). Method and setup shortcuts in the script's docstring.",
+             "- serve on SQLite with its defaults (4 sync workers, 8 HTTP threads, fallback poll 600 s, hot "
+             "window 3 s of 200 ms polls after a push), the sandbox with auto-consent and Gmail push; "
+             f"{args.candidates} candidates in the contract's project; setup of the store (seed + bulk users and "
+             f"sessions): {r['seed_s']:.1f} s.", "",
              "### Memory", "",
-             "| mailboxes live | authorize all | to all live | VmRSS | RssAnon | (VmRSS - baseline) / mailbox | "
-             "slope since previous row | threads | fds |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-             f"| 0 (baseline, {args.mailboxes:,} users seeded) | | | {base['VmRSS'] / 1024:.1f} MB | "
-             f"{base['RssAnon'] / 1024:.1f} MB | | | {base['Threads']} | {base['fds']} |"]
+             "| mailboxes live | authorize all | to all live | then quiet after (sync runs) | VmRSS | RssAnon | "
+             "(VmRSS - baseline) / mailbox | slope since previous row | SQLite file + WAL | idle CPU | "
+             "idle sync runs | threads | fds |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+             f"| 0 (baseline, {args.mailboxes:,} users seeded) | | | | {base['VmRSS'] / 1024:.1f} MB | "
+             f"{base['RssAnon'] / 1024:.1f} MB | | | {base['db_bytes'] / 2**20:.1f} + {base['wal_bytes'] / 2**20:.1f} MB | "
+             f"{base['idle_cpu_pct']:.1f} % | {base['idle_runs']:.0f} | {base['Threads']} | {base['fds']} |"]
     prev_n, prev_rss = 0, base["VmRSS"]
     for s in r["steps"]:
-        rss, n = s["stats"]["VmRSS"], s["mailboxes"]
-        per = (rss - base["VmRSS"]) * 1024 / n / 1024
-        slope = (rss - prev_rss) * 1024 / (n - prev_n) / 1024
-        lines.append(f"| {n:,} | {s['authorized_s']:.1f} s | {s['live_s']:.1f} s | {rss / 1024:.1f} MB | "
-                     f"{s['stats']['RssAnon'] / 1024:.1f} MB | {per:.1f} KB | {slope:.1f} KB | "
-                     f"{s['stats']['Threads']} | {s['stats']['fds']} |")
+        st, n = s["stats"], s["mailboxes"]
+        rss = st["VmRSS"]
+        per = (rss - base["VmRSS"]) / n
+        slope = (rss - prev_rss) / (n - prev_n)
+        lines.append(f"| {n:,} | {s['authorized_s']:.1f} s | {s['live_s']:.1f} s | {s['quiet_s']:.0f} s "
+                     f"({s['quiet_runs']:,.0f}) | {rss / 1024:.1f} MB | "
+                     f"{st['RssAnon'] / 1024:.1f} MB | {per:.1f} KB | {slope:.1f} KB | "
+                     f"{st['db_bytes'] / 2**20:.1f} + {st['wal_bytes'] / 2**20:.1f} MB | {st['idle_cpu_pct']:.1f} % | "
+                     f"{st['idle_runs']:.0f} | "
+                     f"{st['Threads']} | {st['fds']} |")
         prev_n, prev_rss = n, rss
     verdicts = []
     if r["steps"]:
@@ -346,40 +428,38 @@ def render(args, r):
         full = last["mailboxes"] == args.mailboxes
         verdicts.append(f"RSS per mailbox < 50 KB at {last['mailboxes']:,} mailboxes: "
                         f"**{'PASS' if per < 50 and full else 'FAIL'}** ({per:.1f} KB)")
-    lines += ["", "RSS is read after every mailbox of the step is live and serve has idled "
-              f"{args.idle} s (VmRSS from /proc/PID/status; RssAnon is its heap part).", ""]
+    lines += ["", "Each row is read after every mailbox of the step is live, serve has gone quiet (under one "
+              f"sync run per second over 5 s: each new Gmail watch pushes once, and a push keeps its mailbox hot "
+              f"for 3 s of polls) and has then idled {args.idle} s: VmRSS and RssAnon (its heap part) from "
+              "/proc/PID/status; idle CPU and sync runs over that idle window.", ""]
     if "failure" in r:
         f = r["failure"]
         lines += [f"**serve did not get {f['at']:,} mailboxes live**: {f['error']} (serve "
                   f"{'still running' if f['serve_alive'] else 'exited'}).", ""]
-    d = r.get("deliveries")
-    if d:
-        lat = d["latencies_ms"]
-        p99 = percentile(lat, 99) if lat else float("inf")
-        n_live = r["steps"][-1]["mailboxes"]
+    steps = [s for s in r["steps"] if "deliveries" in s]
+    if steps:
         lines += ["### Push-to-visible with deliveries spread over the mailboxes", "",
-                  "| mailboxes | deliveries | visible | p50 | p99 | max | never visible (30 s) |",
-                  "|---:|---:|---:|---:|---:|---:|---:|",
-                  f"| {n_live:,} | {d['planned']:,} ({args.rate}/s for {args.duration} s) | {len(lat):,} | "
-                  f"{statistics.median(lat):.0f} ms | {p99:.0f} ms | {max(lat):.0f} ms | {len(d['missing'])} |", "",
-                  "Client-side, through the API: from just before the sandbox control call that delivers the "
-                  "message to its subject in GET /api/candidates/{id}/threads as the recipient recruiter, polled "
-                  f"every 5 ms. The sender fell at most {d['lag_s'] * 1000:.0f} ms behind its schedule. Load "
-                  f"average (1 min) {d['load_before']:.1f} before the deliveries, {d['load_after']:.1f} after.", ""]
-        h = r.get("server_histogram")
-        if h and h["count"]:
-            le = h["buckets"]
-            under = le.get("0.5", 0) / h["count"] * 100
-            lines += [f"serve's own view over the same window (`hiresync_push_to_visible_seconds`, provider "
-                      f"received time to commit): {h['count']:.0f} observations, {under:.1f} % within 0.5 s, "
-                      f"{le.get('0.1', 0) / h['count'] * 100:.1f} % within 0.1 s.", ""]
-        verdicts.append(f"push-to-visible p99 < 500 ms at {args.rate}/s over {n_live:,} mailboxes: "
-                        f"**{'PASS' if p99 < 500 and not d['missing'] and n_live == args.mailboxes else 'FAIL'}** "
+                  f"{args.rate:g} deliveries per second for {args.duration} s, each to a mailbox picked at random.", "",
+                  "| mailboxes | deliveries | visible | p50 | p99 | max | never visible (30 s) | serve's own "
+                  "<= 0.5 s | serve CPU | sync runs per delivery | load before / after |",
+                  "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        p99 = None
+        for s in steps:
+            p99, row = delivery_row(s["deliveries"])
+            lines.append(row)
+        d = steps[-1]["deliveries"]
+        lines += ["", "Latency is client-side, through the API: from just before the sandbox control call that "
+                  "delivers the message to its subject in GET /api/candidates/{id}/threads as the recipient "
+                  "recruiter, polled every 5 ms. \"serve's own\" is the share of `hiresync_push_to_visible_seconds` "
+                  "observations (provider received time to commit, no API read) within 0.5 s over the same window. "
+                  "serve CPU is its user + sys time over the window (200 % = both cores). The sender fell at most "
+                  f"{max(s['deliveries']['lag_s'] for s in steps) * 1000:.0f} ms behind its schedule.", ""]
+        verdicts.append(f"push-to-visible p99 < 500 ms at {args.rate:g}/s over {d['mailboxes']:,} mailboxes: "
+                        f"**{'PASS' if p99 < 500 and not d['missing'] and d['mailboxes'] == args.mailboxes else 'FAIL'}** "
                         f"({p99:.0f} ms)")
-        a = r.get("after_deliveries")
-        if a:
-            lines += [f"After the deliveries: VmRSS {a['VmRSS'] / 1024:.1f} MB, {a['Threads']} threads, "
-                      f"{a['fds']} fds.", ""]
+        a = d["after"]
+        lines += [f"After the last deliveries: VmRSS {a['VmRSS'] / 1024:.1f} MB, {a['Threads']} threads, "
+                  f"{a['fds']} fds.", ""]
     lines += ["### Targets", ""] + [f"- {v}" for v in verdicts] + [
         "", f"Sandbox over the whole run: pushes {json.dumps(r['sandbox']['pushes'])}, rejected "
         f"{json.dumps(r['sandbox']['rejected'])}.", END]
@@ -397,7 +477,11 @@ def main():
     ap.add_argument("--rate", type=float, default=20.0, help="deliveries per second")
     ap.add_argument("--duration", type=int, default=60, help="seconds of deliveries")
     ap.add_argument("--random-seed", type=int, default=12)
+    ap.add_argument("--deliver-every-step", action="store_true",
+                    help="push-to-visible at every step, not only at --mailboxes (RSS is read before)")
     ap.add_argument("--results", default=os.path.join(ROOT, "bench", "RESULTS.md"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "bench", "out"),
+                    help="where serve's and the sandbox's logs are kept (idle-serve.log, idle-sandbox.log)")
     ap.add_argument("--json", help="also write the raw result here")
     ap.add_argument("--no-results", action="store_true", help="print the section only")
     args = ap.parse_args()
