@@ -381,6 +381,9 @@ class Store {
                                    const std::string& detail, std::int64_t retry_at) = 0;
   virtual Status save_tokens(Id mailbox_id, const std::string& token_ciphertext) = 0;
   virtual Status save_cursor(Id mailbox_id, const std::string& cursor) = 0;
+  // The mailbox's provider budget window (sync/budget.hpp's text), "" when none was saved.
+  virtual Status save_quota_window(Id mailbox_id, const std::string& window) = 0;
+  virtual Result<std::string> quota_window(Id mailbox_id) = 0;
   virtual Status set_backfill_progress(Id mailbox_id, std::int64_t done, std::int64_t total) = 0;
   // A run finished: last_synced_at = now; with `complete`, also last_good_sync_at.
   virtual Status mark_synced(Id mailbox_id, std::int64_t now, bool complete) = 0;

@@ -321,5 +321,17 @@ TEST_F(StoreTest, PushProblemsCountFailuresKeepTheirStartAndAreScopedByContract)
   EXPECT_EQ(s->push_problems(0)->size(), 1u);
 }
 
+TEST_F(StoreTest, AQuotaWindowIsKeptPerMailboxAndReplaced) {
+  auto s = open();
+  const Seeded w = seed(*s);
+  auto mb = s->ensure_mailbox(w.user, "google", "rita@acme.com", "rita@acme.com");
+  ASSERT_TRUE(mb.ok());
+  EXPECT_EQ(*s->quota_window(mb->id), "");
+  ASSERT_TRUE(s->save_quota_window(mb->id, R"({"spends":[[1000,5]]})").ok());
+  ASSERT_TRUE(s->save_quota_window(mb->id, R"({"spends":[[2000,7]]})").ok());
+  EXPECT_EQ(*s->quota_window(mb->id), R"({"spends":[[2000,7]]})");
+  EXPECT_EQ(*s->quota_window(mb->id + 1), "");
+}
+
 }  // namespace
 }  // namespace hiresync::store

@@ -168,7 +168,7 @@ model::Result<AuthorizeOutcome> Engine::finish_authorize(std::string_view sessio
     }
     return mb.error();
   }
-  budget_for(mb->id, *c)
+  budget_for(store, mb->id, *c)
       ->spend(c->mail->cost(providers::MailClient::Call::kProfile));  // the profile read above
   (void)store.audit("user:" + std::to_string(user->id), "mailbox.authorize",
                     "mailbox:" + std::to_string(mb->id), pending->provider);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 namespace hiresync::sync {
@@ -62,6 +63,44 @@ bool QuotaBudget::acquire(std::int64_t units, const std::atomic<bool>& stop) {
     const std::int64_t wait = std::clamp<std::int64_t>(wait_ms(units), 1, 200);
     std::this_thread::sleep_for(std::chrono::milliseconds(wait));
   }
+}
+
+std::string QuotaBudget::save() {
+  std::lock_guard lock(mu_);
+  const std::int64_t now = clock_();
+  expire(now);
+  nlohmann::json spends = nlohmann::json::array();
+  for (const auto& [at, units] : spends_) {
+    const std::int64_t second_end = (at / 1000 + 1) * 1000;
+    if (!spends.empty() && spends.back()[0].get<std::int64_t>() == second_end) {
+      spends.back()[1] = spends.back()[1].get<std::int64_t>() + units;
+    } else {
+      spends.push_back({second_end, units});
+    }
+  }
+  return nlohmann::json{{"paused_until_ms", paused_until_}, {"spends", spends}}.dump();
+}
+
+void QuotaBudget::restore(std::string_view saved) {
+  const auto json = nlohmann::json::parse(saved, nullptr, false);
+  if (!json.is_object()) return;
+  std::lock_guard lock(mu_);
+  const auto paused = json.find("paused_until_ms");
+  if (paused != json.end() && paused->is_number_integer())
+    paused_until_ = std::max(paused_until_, paused->get<std::int64_t>());
+  const auto spends = json.find("spends");
+  if (spends == json.end() || !spends->is_array()) return;
+  std::deque<std::pair<std::int64_t, std::int64_t>> merged(spends_.begin(), spends_.end());
+  for (const auto& s : *spends) {
+    if (!s.is_array() || s.size() != 2 || !s[0].is_number_integer() || !s[1].is_number_integer()) continue;
+    const std::int64_t units = s[1].get<std::int64_t>();
+    if (units <= 0) continue;
+    merged.emplace_back(s[0].get<std::int64_t>(), units);
+    in_window_ += units;
+  }
+  std::sort(merged.begin(), merged.end());
+  spends_ = std::move(merged);
+  expire(clock_());
 }
 
 std::int64_t backoff_ms(int attempt, std::int64_t base_ms, std::int64_t cap_ms, std::mt19937_64& rng) {

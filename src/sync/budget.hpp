@@ -8,6 +8,8 @@
 #include <functional>
 #include <mutex>
 #include <random>
+#include <string>
+#include <string_view>
 #include <utility>
 
 namespace hiresync::sync {
@@ -31,6 +33,14 @@ class QuotaBudget {
   // Waits (sleeping in short steps, giving up when `stop` turns true) until `units` fit, then
   // spends them. Returns false when stopped.
   bool acquire(std::int64_t units, const std::atomic<bool>& stop);
+
+  // The window as text, to keep in the database: the spends still in the window summed per
+  // second (each dated at its second's end, so a restored spend leaves the window no earlier than
+  // it would have) and the pause. A node that restarts, or takes the mailbox over, restores it and
+  // does not spend the provider's quota a second time (docs/sync.md "Budgets across nodes").
+  std::string save();
+  // Adds a saved window's spends and pause to this budget; text that does not parse adds nothing.
+  void restore(std::string_view saved);
 
  private:
   std::mutex mu_;

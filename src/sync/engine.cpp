@@ -165,16 +165,21 @@ std::string Engine::client_state_for(model::Id mailbox_id) const {
   return id + "." + net::base64url_encode(deps_.box->mac("graph-client-state:" + id));
 }
 
-std::shared_ptr<QuotaBudget> Engine::budget_for(model::Id mailbox_id, const ProviderClients& provider) {
-  std::lock_guard lock(mu_);
-  auto& b = budgets_[mailbox_id];
-  // The provider counts a call when it arrives, a little after we count it; Gmail's window is one
-  // second longer than its minute so the two do not disagree at the edge.
-  if (!b) {
-    const std::int64_t units = provider.budget_units > 0 ? provider.budget_units : config_.units_per_minute;
-    b = std::make_shared<QuotaBudget>(units, provider.budget_window_ms, deps_.now_ms);
+std::shared_ptr<QuotaBudget> Engine::budget_for(store::Store& store, model::Id mailbox_id,
+                                                const ProviderClients& provider) {
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = budgets_.find(mailbox_id); it != budgets_.end()) return it->second;
   }
-  return b;
+  // The provider counts a call when it arrives, a little after we count it; Gmail's window is one
+  // second longer than its minute so the two do not disagree at the edge. A new budget starts from
+  // the window saved by whichever node ran the mailbox last (this one before a restart, say).
+  const std::int64_t units = provider.budget_units > 0 ? provider.budget_units : config_.units_per_minute;
+  auto fresh = std::make_shared<QuotaBudget>(units, provider.budget_window_ms, deps_.now_ms);
+  if (auto saved = store.quota_window(mailbox_id); saved && !saved->empty()) fresh->restore(*saved);
+  std::lock_guard lock(mu_);
+  auto [it, inserted] = budgets_.emplace(mailbox_id, std::move(fresh));
+  return it->second;
 }
 
 model::Result<std::shared_ptr<const match::CandidateIndex>> Engine::index_for(store::Store& store,
@@ -229,7 +234,7 @@ bool Engine::run_mailbox(store::Store& store, model::Id mailbox_id) {
     finish_run(store, *mb, index.error());
     return false;
   }
-  auto budget = budget_for(mb->id, *provider);
+  auto budget = budget_for(store, mb->id, *provider);
   providers::WatchRequest watch;
   watch.topic = provider->push_topic;
   watch.notification_url = provider->notification_url;
@@ -264,7 +269,8 @@ bool Engine::run_mailbox(store::Store& store, model::Id mailbox_id) {
                             config_.watch_retry_cap_s,
                             deps_.log});
   const Status outcome = run.execute();
-  if (!outcome && (force_watch || drop_watch_state)) {  // not done yet: the next run must still do it
+  (void)store.save_quota_window(mb->id, budget->save());  // best effort: a lost save only forgets spends
+  if (!outcome && (force_watch || drop_watch_state)) {    // not done yet: the next run must still do it
     std::lock_guard lock(mu_);
     auto& slot = slots_[mb->id];
     slot.renew_watch = slot.renew_watch || force_watch;

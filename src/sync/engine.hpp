@@ -174,7 +174,8 @@ class Engine final : public SyncService {
   // After a run: the next due time from the outcome; records the state.
   void finish_run(store::Store& store, const store::Mailbox& mailbox, const model::Status& outcome);
   const ProviderClients* clients(const std::string& provider) const;
-  std::shared_ptr<QuotaBudget> budget_for(model::Id mailbox_id, const ProviderClients& provider);
+  std::shared_ptr<QuotaBudget> budget_for(store::Store& store, model::Id mailbox_id,
+                                          const ProviderClients& provider);
   // The clientState of a mailbox's Graph subscriptions: "<mailbox id>.<MAC>", recognized without
   // storing it, and different for every mailbox and every secret key.
   std::string client_state_for(model::Id mailbox_id) const;

@@ -59,7 +59,7 @@ model::Result<std::vector<RecentMessage>> Engine::recent_messages(const model::U
   auto access = mailbox_access(*mailbox);
   if (!access) return access.error();
   providers::MailClient& mail = *access->clients->mail;
-  auto budget = budget_for(mailbox->id, *access->clients);
+  auto budget = budget_for(store, mailbox->id, *access->clients);
 
   providers::SearchQuery everything;
   everything.after_s = now_ms() / 1000 - kRecentWindowS;

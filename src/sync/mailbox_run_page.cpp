@@ -200,6 +200,9 @@ Status MailboxRun::handle_page(const std::vector<providers::MessageRef>& refs,
       return st;
   } else if (commit_cursor) {
     if (auto st = ctx_.store.save_cursor(ctx_.mailbox.id, serialize(*commit_cursor)); !st) return st;
+    // With the cursor, the spends that paid for it: a node killed in the middle of a backfill
+    // leaves the next one the quota it used (docs/sync.md "Budgets across nodes").
+    if (auto st = ctx_.store.save_quota_window(ctx_.mailbox.id, ctx_.budget.save()); !st) return st;
   }
   store::MailboxCounts counts = ingestor_.pending_counts();
   if (auto st = ingestor_.flush_counts(); !st) return st;

@@ -53,6 +53,37 @@ TEST(QuotaBudget, NeverSpendsMoreThanTheLimitInAnySlidingWindow) {
   EXPECT_GT(budget.wait_ms(61), 0);  // the 40 of t=10000 are still inside
 }
 
+// What one node spent, another (or the same after a restart) does not spend again: the saved
+// window restored into a new budget refuses what the old one would have refused, a little longer
+// at most (spends are dated at their second's end), and keeps the pause.
+TEST(QuotaBudget, ASavedWindowRestoredElsewhereKeepsItsSpendsAndPause) {
+  std::int64_t now = 5400;
+  QuotaBudget first(100, 60000, [&] { return now; });
+  first.spend(60);
+  now = 7200;
+  first.spend(30);
+  first.pause_until(9000);
+  const std::string saved = first.save();
+
+  QuotaBudget second(100, 60000, [&] { return now; });
+  second.restore(saved);
+  EXPECT_EQ(second.wait_ms(1), 1800);  // paused until 9000
+  now = 9000;
+  EXPECT_EQ(second.wait_ms(10), 0);
+  second.spend(10);
+  EXPECT_GT(second.wait_ms(1), 0);  // 100 spent in the window
+  // The 60 of t=5400 were saved as of t=6000: they leave at 66000, not before 65400.
+  now = 65500;
+  EXPECT_GT(second.wait_ms(60), 0);
+  now = 66001;
+  EXPECT_EQ(second.wait_ms(60), 0);
+
+  QuotaBudget third(100, 60000, [&] { return now; });
+  third.restore("not json");
+  third.restore(R"({"spends":[[1,"x"],[2],"y"],"paused_until_ms":"soon"})");
+  EXPECT_EQ(third.wait_ms(100), 0);  // nothing usable: nothing added
+}
+
 TEST(QuotaBudget, PauseUntilDelaysEvenWithUnitsLeft) {
   std::int64_t now = 1000;
   QuotaBudget budget(100, 60000, [&] { return now; });

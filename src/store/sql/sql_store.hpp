@@ -116,6 +116,8 @@ class SqlStore final : public Store {
                            const std::string& detail, std::int64_t retry_at) override;
   Status save_tokens(Id mailbox_id, const std::string& token_ciphertext) override;
   Status save_cursor(Id mailbox_id, const std::string& cursor) override;
+  Status save_quota_window(Id mailbox_id, const std::string& window) override;
+  Result<std::string> quota_window(Id mailbox_id) override;
   Status set_backfill_progress(Id mailbox_id, std::int64_t done, std::int64_t total) override;
   Status mark_synced(Id mailbox_id, std::int64_t now, bool complete) override;
   Result<std::vector<std::pair<std::string, std::string>>> mailbox_events(Id mailbox_id) override;

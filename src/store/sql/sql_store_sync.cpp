@@ -57,6 +57,10 @@ constexpr const char* kSelectEvents =
 constexpr const char* kSaveTokens =
     "UPDATE mailboxes SET token_ciphertext = ?2, updated_at = ?3 WHERE id = ?1";
 constexpr const char* kSaveCursor = "UPDATE mailboxes SET cursor = ?2 WHERE id = ?1";
+constexpr const char* kSaveQuotaWindow =
+    "INSERT INTO quota_windows(mailbox_id, budget, updated_at) VALUES (?1, ?2, ?3)"
+    " ON CONFLICT (mailbox_id) DO UPDATE SET budget = excluded.budget, updated_at = excluded.updated_at";
+constexpr const char* kSelectQuotaWindow = "SELECT budget FROM quota_windows WHERE mailbox_id = ?";
 constexpr const char* kSetBackfill =
     "UPDATE mailboxes SET backfill_done = ?2, backfill_total = ?3 WHERE id = ?1";
 constexpr const char* kMarkSynced =
@@ -226,6 +230,20 @@ Status SqlStore::save_cursor(Id mailbox_id, const std::string& cursor) {
   auto q = db_->prepare(kSaveCursor);
   if (!q) return q.error();
   return q->bind_all(mailbox_id, cursor).run();
+}
+
+Status SqlStore::save_quota_window(Id mailbox_id, const std::string& window) {
+  auto q = db_->prepare(kSaveQuotaWindow);
+  if (!q) return q.error();
+  return q->bind_all(mailbox_id, window, unix_now()).run();
+}
+
+Result<std::string> SqlStore::quota_window(Id mailbox_id) {
+  auto q = db_->prepare(kSelectQuotaWindow);
+  if (!q) return q.error();
+  auto row = q->bind_all(mailbox_id).step();
+  if (!row) return row.error();
+  return *row ? q->text_at(0) : std::string();
 }
 
 Status SqlStore::set_backfill_progress(Id mailbox_id, std::int64_t done, std::int64_t total) {
