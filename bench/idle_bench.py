@@ -194,6 +194,23 @@ def process_stats(pid):
     return out
 
 
+SQLITE_HEAP = False  # --sqlite-heap: also read sqlite3_memory_used() in serve through gdb
+
+
+def sqlite_heap(pid):
+    """Bytes SQLite has allocated in the process (page caches, schema, statements): gdb attaches for
+    a moment and calls sqlite3_memory_used() of the shared libsqlite3. None without gdb."""
+    import subprocess
+    try:
+        out = subprocess.run(["gdb", "-p", str(pid), "-batch", "-nx", "-ex",
+                              "print (long long) sqlite3_memory_used()"], capture_output=True, text=True,
+                             timeout=60).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    m = re.search(r"^\$1 = (\d+)", out, re.M)
+    return int(m.group(1)) if m else None
+
+
 def counter_total(metrics_text, name):
     """The sum of a Prometheus counter over its label sets."""
     return sum(float(m.group(1)) for m in re.finditer(rf"^{name}(?:\{{.*?\}})? (\S+)$", metrics_text, re.M))
@@ -291,6 +308,8 @@ def settle(st, seconds):
     out = process_stats(st.server.pid)
     out["idle_cpu_pct"] = (out["cpu_s"] - before["cpu_s"]) / seconds * 100
     out["idle_runs"] = counter_total(metrics(st), "hiresync_sync_runs_total") - runs
+    if SQLITE_HEAP:
+        out["sqlite_heap"] = sqlite_heap(st.server.pid)
     out["db_bytes"], out["wal_bytes"] = store_bytes(st)
     return out
 
@@ -389,6 +408,11 @@ def delivery_row(d):
                  f"{d['load_before']:.1f} / {d['load_after']:.1f} |")
 
 
+def heap(stats):
+    value = stats.get("sqlite_heap")
+    return f"{value / 2**20:.1f} MB" if value is not None else "-"
+
+
 def render(args, r):
     base = r["baseline"]
     lines = [BEGIN, "## Idle mailboxes on one node (issue 12 (a))", "",
@@ -405,11 +429,12 @@ def render(args, r):
              "### Memory", "",
              "| mailboxes live | authorize all | to all live | then quiet after (sync runs) | VmRSS | RssAnon | "
              "(VmRSS - baseline) / mailbox | slope since previous row | SQLite file + WAL | idle CPU | "
-             "idle sync runs | threads | fds |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+             "idle sync runs | threads | fds | SQLite's heap |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
              f"| 0 (baseline, {args.mailboxes:,} users seeded) | | | | {base['VmRSS'] / 1024:.1f} MB | "
              f"{base['RssAnon'] / 1024:.1f} MB | | | {base['db_bytes'] / 2**20:.1f} + {base['wal_bytes'] / 2**20:.1f} MB | "
-             f"{base['idle_cpu_pct']:.1f} % | {base['idle_runs']:.0f} | {base['Threads']} | {base['fds']} |"]
+             f"{base['idle_cpu_pct']:.1f} % | {base['idle_runs']:.0f} | {base['Threads']} | {base['fds']} | "
+             f"{heap(base)} |"]
     prev_n, prev_rss = 0, base["VmRSS"]
     for s in r["steps"]:
         st, n = s["stats"], s["mailboxes"]
@@ -421,7 +446,7 @@ def render(args, r):
                      f"{st['RssAnon'] / 1024:.1f} MB | {per:.1f} KB | {slope:.1f} KB | "
                      f"{st['db_bytes'] / 2**20:.1f} + {st['wal_bytes'] / 2**20:.1f} MB | {st['idle_cpu_pct']:.1f} % | "
                      f"{st['idle_runs']:.0f} | "
-                     f"{st['Threads']} | {st['fds']} |")
+                     f"{st['Threads']} | {st['fds']} | {heap(st)} |")
         prev_n, prev_rss = n, rss
     verdicts = []
     if r["steps"]:
@@ -510,8 +535,12 @@ def main():
     ap.add_argument("--no-results", action="store_true", help="print the section only")
     ap.add_argument("--render", metavar="JSON", help="write the section from a result saved with --json (the "
                     "other options must be the ones of that run)")
+    ap.add_argument("--sqlite-heap", action="store_true",
+                    help="also read SQLite's own heap in serve (sqlite3_memory_used() through gdb) at each reading")
     args = ap.parse_args()
     args.steps = [int(s) for s in args.steps.split(",") if s]
+    global SQLITE_HEAP
+    SQLITE_HEAP = args.sqlite_heap
     if args.render:
         with open(args.render) as f:
             result = json.load(f)
