@@ -136,5 +136,5 @@ if [[ -z "${CONTENDERS:-}" || ",${CONTENDERS}," == *",idle,"* ]]; then
   sandbox_bin="${HIRESYNC_SANDBOX_BIN:-$build_dir/sandbox/hiresync-sandbox}"
   if [[ -z "${HIRESYNC_SANDBOX_BIN:-}" ]]; then build_if_missing "$sandbox_bin" hiresync-sandbox; fi
   HIRESYNC_BIN="$(realpath "$hiresync_bin")" HIRESYNC_SANDBOX_BIN="$(realpath "$sandbox_bin")" \
-    "$python_bin" bench/idle_bench.py --json "$out_dir/idle-latest.json" --results bench/RESULTS.md
+    "$python_bin" bench/idle_bench.py --sqlite-heap --json "$out_dir/idle-latest.json" --results bench/RESULTS.md
 fi
