@@ -197,18 +197,32 @@ def process_stats(pid):
 SQLITE_HEAP = False  # --sqlite-heap: also read sqlite3_memory_used() in serve through gdb
 
 
-def sqlite_heap(pid):
-    """Bytes SQLite has allocated in the process (page caches, schema, statements): gdb attaches for
-    a moment and calls sqlite3_memory_used() of the shared libsqlite3. None without gdb."""
+def heap_probe(st):
+    """gdb attaches to serve for a moment: the bytes SQLite has allocated (sqlite3_memory_used() of
+    the shared libsqlite3: page caches, schemas, statements), and the allocator's statistics, which
+    serve prints to its log: the heap's bytes in use vs the bytes the allocator keeps resident (the
+    difference is freed memory malloc keeps). serve links jemalloc, so malloc_stats_print():
+    "allocated" (in use) and "resident" (what it holds in RAM). Returns {sqlite_heap, malloc_in_use, malloc_system},
+    values None when unavailable (no gdb)."""
     import subprocess
+    out = {"sqlite_heap": None, "malloc_in_use": None, "malloc_system": None}
+    marker = len(st.log("serve"))
     try:
-        out = subprocess.run(["gdb", "-p", str(pid), "-batch", "-nx", "-ex",
-                              "print (long long) sqlite3_memory_used()"], capture_output=True, text=True,
-                             timeout=60).stdout
+        text = subprocess.run(["gdb", "-p", str(st.server.pid), "-batch", "-nx",
+                               "-ex", "print (long long) sqlite3_memory_used()",
+                               "-ex", "call (void) malloc_stats_print(0, 0, \"ablxe\")", "-ex", "call (int) fflush(0)"],
+                              capture_output=True, text=True, timeout=60).stdout
     except (OSError, subprocess.TimeoutExpired):
-        return None
-    m = re.search(r"^\$1 = (\d+)", out, re.M)
-    return int(m.group(1)) if m else None
+        return out
+    m = re.search(r"^\$1 = (\d+)", text, re.M)
+    out["sqlite_heap"] = int(m.group(1)) if m else None
+    time.sleep(0.2)
+    # jemalloc (serve links it): "Allocated: A, active: B, metadata: C (...), resident: D, mapped: E, ..."
+    m = re.search(r"Allocated: (\d+), active: (\d+), metadata: (\d+).*?resident: (\d+), mapped: (\d+)",
+                  st.log("serve")[marker:])
+    if m:
+        out["malloc_in_use"], out["malloc_system"] = int(m.group(1)), int(m.group(4))
+    return out
 
 
 def counter_total(metrics_text, name):
@@ -309,7 +323,7 @@ def settle(st, seconds):
     out["idle_cpu_pct"] = (out["cpu_s"] - before["cpu_s"]) / seconds * 100
     out["idle_runs"] = counter_total(metrics(st), "hiresync_sync_runs_total") - runs
     if SQLITE_HEAP:
-        out["sqlite_heap"] = sqlite_heap(st.server.pid)
+        out.update(heap_probe(st))
     out["db_bytes"], out["wal_bytes"] = store_bytes(st)
     return out
 
@@ -363,6 +377,7 @@ def run(args):
             print(f"idle bench: {n:,} live after {live_s:.1f} s; quiet {quiet_s:.0f} s later "
                   f"({quiet_runs:.0f} sync runs meanwhile)", file=sys.stderr)
             stats = settle(st, args.idle)
+            stats["mailboxes"] = n
             result["steps"].append({"mailboxes": n, "authorized_s": authorized_s, "live_s": live_s,
                                     "quiet_s": quiet_s, "quiet_runs": quiet_runs, "states": states, "stats": stats})
             print(f"idle bench: {n:,} live ({live_s:.1f} s for this step); VmRSS {stats['VmRSS']:,} kB, "
@@ -410,18 +425,29 @@ def delivery_row(d):
 
 def memory_note(base, st):
     grown = (st["RssAnon"] - base["RssAnon"]) / 1024  # MB
-    text = (f"- The memory: {grown:.0f} MB of the growth is heap (RssAnon). Every SQLite connection (4 sync workers, "
-            "up to 8 API connections in the pool) keeps its own page cache of up to 64 MiB "
-            "(`PRAGMA cache_size=-65536`), so a store that grows with the mailboxes is cached once per connection")
+    n = st.get("mailboxes", 1)
+    text = f"- The memory: {grown:.0f} MB of the growth is heap (RssAnon)"
     if st.get("sqlite_heap") is not None and base.get("sqlite_heap") is not None:
         sq = (st["sqlite_heap"] - base["sqlite_heap"]) / 2**20
-        text += (f": SQLite's own heap (sqlite3_memory_used(), read through gdb) grew by {sq:.0f} MB, "
-                 f"{sq / grown * 100:.0f} % of it; the rest ({grown - sq:.0f} MB) is serve's own (engine state per "
-                 "mailbox, allocator fragmentation and caches)")
+        text += (f". SQLite's own heap (sqlite3_memory_used(), read through gdb) grew by {sq:.0f} MB, "
+                 f"{sq / grown * 100:.0f} % of it, although each of serve's connections (4 sync workers, up to 8 in "
+                 "the API pool) may cache up to 64 MiB (`PRAGMA cache_size=-65536`)")
+        if st.get("malloc_in_use") is not None and base.get("malloc_in_use") is not None:
+            used = (st["malloc_in_use"] - base["malloc_in_use"]) / 2**20
+            held = (st["malloc_system"] - st["malloc_in_use"]) / 2**20
+            text += (f". jemalloc's statistics (malloc_stats_print() through gdb): allocated bytes grew by {used:.0f} MB "
+                     f"({used * 1024 / n:.1f} KB per mailbox, SQLite's included); malloc holds another {held:.0f} MB "
+                     "resident beyond that (freed, dirty pages jemalloc has not yet returned; metadata)")
     else:
-        text += " (not measured here; `--sqlite-heap` reads SQLite's own share)"
+        text += " (SQLite's and malloc's shares not measured here: `--sqlite-heap` reads them)"
     return text + (f". Threads ({st['Threads']}) and file descriptors ({st['fds']}) do not grow with the "
                    "mailboxes: the engine keeps no thread or connection per mailbox.")
+
+
+def malloc(stats):
+    if stats.get("malloc_in_use") is None:
+        return "-"
+    return f"{stats['malloc_in_use'] / 2**20:.1f} / {stats['malloc_system'] / 2**20:.1f} MB"
 
 
 def heap(stats):
@@ -445,12 +471,12 @@ def render(args, r):
              "### Memory", "",
              "| mailboxes live | authorize all | to all live | then quiet after (sync runs) | VmRSS | RssAnon | "
              "(VmRSS - baseline) / mailbox | slope since previous row | SQLite file + WAL | idle CPU | "
-             "idle sync runs | threads | fds | SQLite's heap |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+             "idle sync runs | threads | fds | SQLite's heap | malloc in use / held |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
              f"| 0 (baseline, {args.mailboxes:,} users seeded) | | | | {base['VmRSS'] / 1024:.1f} MB | "
              f"{base['RssAnon'] / 1024:.1f} MB | | | {base['db_bytes'] / 2**20:.1f} + {base['wal_bytes'] / 2**20:.1f} MB | "
              f"{base['idle_cpu_pct']:.1f} % | {base['idle_runs']:.0f} | {base['Threads']} | {base['fds']} | "
-             f"{heap(base)} |"]
+             f"{heap(base)} | {malloc(base)} |"]
     prev_n, prev_rss = 0, base["VmRSS"]
     for s in r["steps"]:
         st, n = s["stats"], s["mailboxes"]
@@ -462,7 +488,7 @@ def render(args, r):
                      f"{st['RssAnon'] / 1024:.1f} MB | {per:.1f} KB | {slope:.1f} KB | "
                      f"{st['db_bytes'] / 2**20:.1f} + {st['wal_bytes'] / 2**20:.1f} MB | {st['idle_cpu_pct']:.1f} % | "
                      f"{st['idle_runs']:.0f} | "
-                     f"{st['Threads']} | {st['fds']} | {heap(st)} |")
+                     f"{st['Threads']} | {st['fds']} | {heap(st)} | {malloc(st)} |")
         prev_n, prev_rss = n, rss
     verdicts = []
     if r["steps"]:
@@ -547,7 +573,7 @@ def main():
     ap.add_argument("--render", metavar="JSON", help="write the section from a result saved with --json (the "
                     "other options must be the ones of that run)")
     ap.add_argument("--sqlite-heap", action="store_true",
-                    help="also read SQLite's own heap in serve (sqlite3_memory_used() through gdb) at each reading")
+                    help="also read SQLite's own heap and jemalloc's statistics in serve (through gdb) at each reading")
     args = ap.parse_args()
     args.steps = [int(s) for s in args.steps.split(",") if s]
     global SQLITE_HEAP
