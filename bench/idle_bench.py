@@ -462,8 +462,9 @@ def render(args, r):
              f"start, {r['load'][-1]:.1f} at the end, on {os.cpu_count()} CPUs shared with other work.",
              f"- Command: `python3 bench/idle_bench.py --mailboxes {args.mailboxes} --steps "
              f"{','.join(map(str, args.steps))} --rate {args.rate:g} --duration {args.duration} --idle {args.idle}"
-             f"{' --deliver-every-step' if args.deliver_every_step else ''}` (`CONTENDERS=idle make bench` runs it "
-             "with the defaults). Method and setup shortcuts in the script's docstring.",
+             f"{' --deliver-every-step' if args.deliver_every_step else ''}"
+             f"{' --sqlite-heap' if args.sqlite_heap else ''}` (`CONTENDERS=idle make bench` runs it "
+             "with the defaults and --sqlite-heap). Method and setup shortcuts in the script's docstring.",
              "- serve on SQLite with its defaults (4 sync workers, 8 HTTP threads, fallback poll 600 s, hot "
              "window 3 s of 200 ms polls after a push), the sandbox with auto-consent and Gmail push; "
              f"{args.candidates} candidates in the contract's project; setup of the store (seed + bulk users and "
