@@ -355,7 +355,7 @@ def run(args):
         result["seed_s"] = time.monotonic() - t0
         # Restart serve so that its baseline is a process that has seen the seeded store, not the seeding.
         st.kill_server(signal.SIGTERM)
-        st.start_server()
+        st.start_server(dict(kv.split("=", 1) for kv in args.serve_env))
         print(f"idle bench: seeded {args.mailboxes:,} recruiters in {result['seed_s']:.1f} s; idling "
               f"{args.idle} s for the baseline", file=sys.stderr)
         result["baseline"] = settle(st, args.idle)
@@ -463,7 +463,8 @@ def render(args, r):
              f"- Command: `python3 bench/idle_bench.py --mailboxes {args.mailboxes} --steps "
              f"{','.join(map(str, args.steps))} --rate {args.rate:g} --duration {args.duration} --idle {args.idle}"
              f"{' --deliver-every-step' if args.deliver_every_step else ''}"
-             f"{' --sqlite-heap' if args.sqlite_heap else ''}` (`CONTENDERS=idle make bench` runs it "
+             f"{' --sqlite-heap' if args.sqlite_heap else ''}"
+             f"{''.join(' --serve-env ' + kv for kv in getattr(args, 'serve_env', []))}` (`CONTENDERS=idle make bench` runs it "
              "with the defaults and --sqlite-heap). Method and setup shortcuts in the script's docstring.",
              "- serve on SQLite with its defaults (4 sync workers, 8 HTTP threads, fallback poll 600 s, hot "
              "window 3 s of 200 ms polls after a push), the sandbox with auto-consent and Gmail push; "
@@ -573,6 +574,8 @@ def main():
     ap.add_argument("--no-results", action="store_true", help="print the section only")
     ap.add_argument("--render", metavar="JSON", help="write the section from a result saved with --json (the "
                     "other options must be the ones of that run)")
+    ap.add_argument("--serve-env", action="append", default=[], metavar="KEY=VALUE",
+                    help="environment for serve (repeatable), e.g. MALLOC_CONF=background_thread:true")
     ap.add_argument("--sqlite-heap", action="store_true",
                     help="also read SQLite's own heap and jemalloc's statistics in serve (through gdb) at each reading")
     args = ap.parse_args()
