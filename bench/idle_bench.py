@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Idle mailboxes at scale (issue 12 (a)): run by `make bench`; not a test.
 
-One `hiresync serve` (SQLite, serve's defaults: 4 sync workers, 4 HTTP threads, fallback poll every
+One `hiresync serve` (SQLite, serve's defaults: 4 sync workers, 8 HTTP threads, fallback poll every
 600 s) with the sandbox (auto-consent, Gmail push to serve). N recruiters (default 10,000) in one
 contract, each with a connected, live, push-driven Google mailbox (a sandbox account and a Gmail
 watch). Two measurements:
@@ -37,6 +37,11 @@ of the machine's 2 cores):
   thread pool (--parallel) drives the flows; serve exchanges each code, stores the sealed tokens,
   and its sync workers backfill (one Gmail search: the mailboxes are empty), set the Gmail watch
   and go live. Setup time, authorize-to-all-live, is reported per step.
+
+Diagnostics: --sqlite-heap attaches gdb to serve at each reading for SQLite's own heap
+(sqlite3_memory_used()) and jemalloc's allocated and resident bytes (malloc_stats_print(), into
+serve's log), which splits RSS into live data and allocator slack; --serve-env passes environment
+to serve (MALLOC_CONF=background_thread:true makes jemalloc purge freed pages on its own thread).
 
 The mailbox setup (connect_mailboxes) and the delivery/measure loop (deliver_and_measure) are
 functions over a list of Recruiter rows (serve URL, token, address), so that a cluster variant
