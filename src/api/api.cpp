@@ -65,6 +65,7 @@ Router<Route> make_routes() {
   r.add("POST", "/api/ops/gdpr/erase", {h::gdpr_erase, Access::kOperator});
   r.add("GET", "/api/ops/gdpr/export", {h::gdpr_export, Access::kOperator});
   r.add("GET", "/api/ops/problems", {h::ops_problems, Access::kOperator});
+  r.add("GET", "/api/ops/cluster", {h::ops_cluster, Access::kOperator});
   r.add("GET", "/api/contract/problems", {h::contract_problems, Access::kAdmin});
 
   r.add("POST", "/webhooks/google", {h::google_webhook, Access::kPublic, false});
@@ -225,8 +226,18 @@ struct Api::Impl {
     ctx.now = config.now();
     net::Response response;
     try {
-      auto st = authorize(ctx, route.access);
-      HandlerResult result = st ? route.handler(ctx) : HandlerResult(st.error());
+      auto run = [&]() -> HandlerResult {
+        auto st = authorize(ctx, route.access);
+        return st ? route.handler(ctx) : HandlerResult(st.error());
+      };
+      HandlerResult result = run();
+      // A read that met a lost database connection (PostgreSQL restarted, a failover) is answered
+      // from the connection the store opens again at once, not with a 503 for the user to retry.
+      // Only reads: a write whose outcome the lost connection hid must not run twice.
+      if (!result && result.error().code == ErrorCode::kTransient && request.method == "GET" && store &&
+          !store->in_transaction()) {
+        result = run();
+      }
       if (result) {
         response = std::move(*result);
       } else {

@@ -113,6 +113,25 @@ TEST_F(ApiTest, ProblemsGoToTheOperatorAndOnlyTheCallersContractToItsAdmin) {
   EXPECT_EQ(sync_.problem_queries, (std::vector<model::Id>{0, w.acme, w.other}));
 }
 
+TEST_F(ApiTest, ClusterListsTheNodesToTheOperatorOnly) {
+  auto w = make_world();
+  {
+    std::lock_guard lock(sync_.mu);
+    sync_.cluster_nodes = {{"a:8080", "10.0.0.1:8080", 1'700'000'000, 3, 1},
+                           {"b:8080", "10.0.0.2:8080", 1'700'000'001, 2, 0}};
+  }
+  auto all = call_as(kOperatorToken, "GET", "/api/ops/cluster");
+  ASSERT_EQ(all.status, 200) << all.body;
+  ASSERT_EQ(all.json["nodes"].size(), 2u);
+  EXPECT_EQ(all.json["nodes"][0]["id"], "a:8080");
+  EXPECT_EQ(all.json["nodes"][0]["address"], "10.0.0.1:8080");
+  EXPECT_EQ(all.json["nodes"][0]["last_heartbeat_at"], "2023-11-14T22:13:20Z");
+  EXPECT_EQ(all.json["nodes"][0]["mailboxes"], 3);
+  EXPECT_EQ(all.json["nodes"][0]["queue_depth"], 1);
+  EXPECT_EQ(all.json["nodes"][1]["mailboxes"], 2);
+  EXPECT_EQ(call_as(w.rita_token, "GET", "/api/ops/cluster").status, 403);
+}
+
 TEST_F(ApiTest, AuthorizeReturnsTheUrlOrA422WithTheProblem) {
   auto w = make_world();
   auto ok = call_as(w.rita_token, "POST", "/api/me/mailbox/authorize");

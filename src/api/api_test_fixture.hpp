@@ -106,6 +106,10 @@ class FakeSync final : public sync::SyncService {
     problem_queries.push_back(contract_id);
     return ops_problems;
   }
+  model::Result<std::vector<sync::ClusterNodeStatus>> cluster() override {
+    std::lock_guard lock(mu);
+    return cluster_nodes;
+  }
   void contract_settings_changed(model::Id contract_id) override {
     std::lock_guard lock(mu);
     settings_changed.push_back(contract_id);
@@ -127,6 +131,7 @@ class FakeSync final : public sync::SyncService {
   std::optional<sync::UnfinishedAuthorization> unfinished;
   model::Id unfinished_user = 0;
   std::vector<sync::OpsProblem> ops_problems;
+  std::vector<sync::ClusterNodeStatus> cluster_nodes;
   std::vector<model::Id> problem_queries;
   std::vector<model::Id> authorize_users;
   std::vector<std::string> explained;

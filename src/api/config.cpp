@@ -132,9 +132,11 @@ model::Status apply_file(const std::string& file, ServeConfig& cfg) {
   const toml::table* google = nullptr;
   const toml::table* microsoft = nullptr;
   const toml::table* sync = nullptr;
+  const toml::table* cluster = nullptr;
   std::string err = sub("google", google);
   if (err.empty()) err = sub("microsoft", microsoft);
   if (err.empty()) err = sub("sync", sync);
+  if (err.empty()) err = sub("cluster", cluster);
   if (err.empty()) {
     err = TableReader(root, file, "")
               .text("listen", cfg.listen)
@@ -145,7 +147,7 @@ model::Status apply_file(const std::string& file, ServeConfig& cfg) {
               .text("secret_key", cfg.secret_key)
               .text("secret_key_file", cfg.secret_key_file)
               .text("log_level", cfg.log_level)
-              .finish({"google", "microsoft", "sync"});
+              .finish({"google", "microsoft", "sync", "cluster"});
   }
   if (err.empty()) {
     err = TableReader(*google, file, "google.")
@@ -179,6 +181,16 @@ model::Status apply_file(const std::string& file, ServeConfig& cfg) {
               .integer("push_hot_poll_ms", cfg.sync.push_hot_poll_ms, 50)
               .integer("authorization_timeout_s", cfg.sync.authorization_timeout_s, 0)
               .finish({"gmail_quota"});
+  }
+  if (err.empty()) {
+    err = TableReader(*cluster, file, "cluster.")
+              .integer("heartbeat_ms", cfg.cluster.heartbeat_ms, 100)
+              .integer("lease_ms", cfg.cluster.lease_ms, 1000)
+              .finish();
+  }
+  // A lease must outlive a few heartbeats, or a node loses mailboxes between two renewals.
+  if (err.empty() && cfg.cluster.lease_ms < 2 * cfg.cluster.heartbeat_ms) {
+    err = file + ": cluster.lease_ms must be at least twice cluster.heartbeat_ms";
   }
   if (err.empty() && cfg.sync.gmail_batch_size > 100) {
     err = file + ": sync.gmail_batch_size must be at most 100 (Gmail's limit per batch request)";

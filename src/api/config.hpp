@@ -65,6 +65,12 @@ struct SyncSettings {
   std::int64_t authorization_timeout_s = 180;
 };
 
+// A node of a cluster on PostgreSQL (docs/postgres.md "Cluster"); unused on SQLite.
+struct ClusterSettings {
+  std::int64_t heartbeat_ms = 2000;  // node row, lease renewal, rebalancing
+  std::int64_t lease_ms = 10000;     // a node silent this long loses its mailboxes
+};
+
 struct ServeConfig {
   std::string listen = "127.0.0.1:8080";
   std::string db;          // default: $HIRESYNC_DB, else hiresync-data/hiresync.db
@@ -80,6 +86,7 @@ struct ServeConfig {
   GoogleSettings google;
   MicrosoftSettings microsoft;
   SyncSettings sync;
+  ClusterSettings cluster;
 };
 
 // Values given on the command line; unset ones leave the lower layers' values.

@@ -58,6 +58,8 @@ TEST_F(ConfigTest, DefaultsWithoutFileEnvOrFlags) {
   EXPECT_EQ(c->sync.watch_renew_s, 86400);
   EXPECT_EQ(c->sync.push_hot_window_ms, 3000);
   EXPECT_EQ(c->sync.push_hot_poll_ms, 200);
+  EXPECT_EQ(c->cluster.heartbeat_ms, 2000);
+  EXPECT_EQ(c->cluster.lease_ms, 10000);
   EXPECT_EQ(c->log_level, "info");
 }
 
@@ -151,6 +153,28 @@ TEST_F(ConfigTest, ErrorsNameTheFileAndLine) {
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().code, model::ErrorCode::kNotFound);
   EXPECT_NE(missing.error().detail.find("missing.toml"), std::string::npos);
+}
+
+TEST_F(ConfigTest, ClusterTimingsFromTheFileWithALeaseOfSeveralHeartbeats) {
+  ServeFlags flags;
+  flags.config_file = write("[cluster]\nheartbeat_ms = 500\nlease_ms = 3000\n");
+  auto c = load_serve_config(flags, env());
+  ASSERT_TRUE(c.ok()) << c.error().detail;
+  EXPECT_EQ(c->cluster.heartbeat_ms, 500);
+  EXPECT_EQ(c->cluster.lease_ms, 3000);
+
+  write("[cluster]\nheartbeat_ms = 2000\nlease_ms = 3000\n");
+  auto short_lease = load_serve_config(flags, env());
+  ASSERT_FALSE(short_lease.ok());
+  EXPECT_NE(short_lease.error().detail.find("cluster.lease_ms must be at least twice"), std::string::npos)
+      << short_lease.error().detail;
+
+  write("[cluster]\nheartbeat_ms = 0\n");
+  EXPECT_NE(load_serve_config(flags, env()).error().detail.find(":2: cluster.heartbeat_ms"),
+            std::string::npos);
+  write("[cluster]\nleases = 1\n");
+  EXPECT_NE(load_serve_config(flags, env()).error().detail.find("unknown setting cluster.leases"),
+            std::string::npos);
 }
 
 TEST_F(ConfigTest, ListenMustBeHostAndPort) {

@@ -108,6 +108,7 @@ HandlerResult send_inmail(Ctx& ctx);
 HandlerResult gdpr_erase(Ctx& ctx);
 HandlerResult gdpr_export(Ctx& ctx);
 HandlerResult ops_problems(Ctx& ctx);
+HandlerResult ops_cluster(Ctx& ctx);
 HandlerResult contract_problems(Ctx& ctx);
 // handlers_mailbox.cpp
 HandlerResult get_mailbox(Ctx& ctx);

@@ -1,6 +1,7 @@
 // The operator's GDPR endpoints: erase a person everywhere (the same erasure as `hiresync
 // gdpr-erase`), and export everything stored about a member. The current problems (push that
 // cannot be set up, Gmail push JWTs that keep failing): the operator's and a contract admin's view.
+// The nodes syncing mailboxes (one, or a cluster's): the operator's.
 #include <charconv>
 
 #include "api/context.hpp"
@@ -46,6 +47,20 @@ HandlerResult ops_problems(Ctx& ctx) {
   auto problems = ctx.sync.problems(0);
   if (!problems) return problems.error();
   return json_response(200, {{"problems", problems_json(*problems)}});
+}
+
+HandlerResult ops_cluster(Ctx& ctx) {
+  auto nodes = ctx.sync.cluster();
+  if (!nodes) return nodes.error();
+  json out = json::array();
+  for (const auto& n : *nodes) {
+    out.push_back({{"id", n.id},
+                   {"address", n.address},
+                   {"last_heartbeat_at", rfc3339_or_null(n.last_heartbeat_at)},
+                   {"mailboxes", n.mailboxes},
+                   {"queue_depth", n.queue_depth}});
+  }
+  return json_response(200, {{"nodes", std::move(out)}});
 }
 
 HandlerResult contract_problems(Ctx& ctx) {

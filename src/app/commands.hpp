@@ -48,7 +48,8 @@ int run_gdpr_erase(const CommonOptions& common, const EraseOptions& options, std
 // `hiresync serve`: API, UI and sync workers in one process until SIGINT or SIGTERM. `flags` are
 // the command line's values (config file, listen, db, public URL, sandbox); the rest comes from the
 // TOML file and the environment (api/config.hpp). Exit 2 for a bad configuration, 1 when the
-// database or the listen address cannot be used.
+// database or the listen address cannot be used. On PostgreSQL the process is one node of a cluster
+// (docs/postgres.md "Cluster"), named by node_id (default <hostname>:<port>).
 struct ServeOptions {
   std::string config_file;
   std::string listen;
@@ -56,6 +57,7 @@ struct ServeOptions {
   std::string public_url;
   std::string sandbox;
   std::string log_level;
+  std::string node_id;
 };
 int run_serve(const ServeOptions& options, std::ostream& out, std::ostream& err);
 

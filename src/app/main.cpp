@@ -57,6 +57,8 @@ int run_main(int argc, char** argv) {
   serve->add_option("--sandbox", serve_options.sandbox,
                     "base URL of a running hiresync-sandbox: every provider endpoint points there");
   serve->add_option("--log-level", serve_options.log_level, "debug, info, warn or error");
+  serve->add_option("--node-id", serve_options.node_id,
+                    "this node's name in a cluster on PostgreSQL (default <hostname>:<port>)");
 
   try {
     app.parse(argc, argv);

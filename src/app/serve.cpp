@@ -1,11 +1,15 @@
 // `hiresync serve`: wires the store, the provider connectors, the sync engine and the API into one
 // process. Only this folder knows every stage.
+#include <unistd.h>
+
 #include <atomic>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "api/api.hpp"
 #include "api/config.hpp"
@@ -17,6 +21,9 @@
 #include "net/server.hpp"
 #include "providers/google/google.hpp"
 #include "providers/microsoft/microsoft.hpp"
+#include "store/postgres/pg_listener.hpp"
+#include "store/sql/sql_store.hpp"
+#include "sync/cluster.hpp"
 #include "sync/engine.hpp"
 
 namespace hiresync::app {
@@ -90,6 +97,13 @@ providers::microsoft::MicrosoftConfig microsoft_config(const api::ServeConfig& c
   return m;
 }
 
+// <hostname>:<port>: unique per machine and listening port, readable in GET /api/ops/cluster.
+std::string default_node_id(int port) {
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0) std::snprintf(host, sizeof(host), "localhost");
+  return std::string(host) + ":" + std::to_string(port);
+}
+
 sigset_t stop_signals() {
   sigset_t set;
   sigemptyset(&set);
@@ -129,9 +143,12 @@ int run_serve(const ServeOptions& options, std::ostream& out, std::ostream& err)
     return 2;
   }
   const std::string db_path = cfg->db;
+  bool clustered = false;  // PostgreSQL: one node of a cluster; SQLite: the only node, as always
   if (auto first = open_store(db_path); !first) {  // creates the file and applies migrations once
     err << "hiresync serve: cannot open " << db_path << ": " << first.error().detail << "\n";
     return 1;
+  } else if (const auto* sql = dynamic_cast<const store::SqlStore*>(first->get()); sql != nullptr) {
+    clustered = sql->dialect() == store::sql::Dialect::kPostgres;
   }
   auto open = [db_path]() -> model::Result<std::unique_ptr<store::Store>> { return open_store(db_path); };
 
@@ -177,8 +194,28 @@ int run_serve(const ServeOptions& options, std::ostream& out, std::ostream& err)
     engine_config.crash_point = point;  // crash tests only: see sync::EngineConfig
     logger.log("warn", std::string("crash point armed: ") + point);
   }
+  const std::string node_id = options.node_id.empty() ? default_node_id(*port) : options.node_id;
+  const std::string node_address = host + ":" + std::to_string(*port);
+  std::optional<sync::Cluster> cluster;
+  if (clustered) {
+    sync::ClusterConfig cluster_config{node_id, node_address, static_cast<int>(cfg->cluster.heartbeat_ms),
+                                       static_cast<int>(cfg->cluster.lease_ms)};
+    sync::ClusterDeps cluster_deps;
+    cluster_deps.open_store = open;
+    cluster_deps.open_listener = [db_path]() -> std::unique_ptr<store::NoticeListener> {
+      return std::make_unique<store::postgres::Listener>(db_path);
+    };
+    cluster_deps.log = [&logger](const char* level, const std::string& message) {
+      logger.log(level, message);
+    };
+    cluster.emplace(cluster_config, std::move(cluster_deps));
+  }
+
   sync::EngineDeps deps;
   deps.open_store = open;
+  deps.placement = cluster ? &*cluster : nullptr;
+  deps.node_id = node_id;
+  deps.node_address = node_address;
   deps.box = &*box;
   deps.metrics = &metrics;
   deps.log = [&logger](const char* level, const std::string& message) { logger.log(level, message); };
@@ -207,6 +244,14 @@ int run_serve(const ServeOptions& options, std::ostream& out, std::ostream& err)
     err << "hiresync serve: sync engine: " << st.error().detail << "\n";
     return 1;
   }
+  if (cluster) {
+    if (auto st = cluster->start(engine); !st) {
+      server.stop();
+      err << "hiresync serve: cluster: " << st.error().detail << "\n";
+      return 1;
+    }
+    logger.log("info", "cluster node " + node_id);
+  }
   ready = &api;
   out << "hiresync serve listening on http://" << host << ":" << *port << "\n" << std::flush;
   logger.log("info", "serving on " + host + ":" + std::to_string(*port) +
@@ -216,6 +261,9 @@ int run_serve(const ServeOptions& options, std::ostream& out, std::ostream& err)
   sigwait(&signals, &received);
   logger.log("info", "stopping");
   server.stop();
+  // Hand the mailboxes back first, at once: the other nodes claim them while this one's runs stop
+  // (any write they still try is fenced).
+  if (cluster) cluster->stop();
   engine.stop();
   return 0;
 }

@@ -173,13 +173,9 @@ model::Result<AuthorizeOutcome> Engine::finish_authorize(std::string_view sessio
   (void)store.audit("user:" + std::to_string(user->id), "mailbox.authorize",
                     "mailbox:" + std::to_string(mb->id), pending->provider);
   outcome.connected = true;
-  {
-    // A new grant: whatever watch or subscriptions the cursor remembers may have ended with the
-    // old one (a revoke, a password change), so push is set up again by the first run.
-    std::lock_guard lock(mu_);
-    slots_[mb->id].renew_watch = true;
-  }
-  enqueue(mb->id, 0);
+  // A new grant: whatever watch or subscriptions the cursor remembers may have ended with the old
+  // one (a revoke, a password change), so push is set up again by the first run.
+  wake(mb->id, store::kWakeRenewWatch);
   return outcome;
 }
 

@@ -52,8 +52,9 @@ Status Engine::start() {
   if (!store) return store.error();
   auto mailboxes = (*store)->syncable_mailboxes(0);
   if (!mailboxes) return mailboxes.error();
+  // In a cluster the mailboxes come as this node claims them (sync/cluster.hpp).
   for (const auto& mb : *mailboxes) {
-    if (is_syncing_state(mb.state)) enqueue(mb.id, 0);
+    if (deps_.placement == nullptr && is_syncing_state(mb.state)) enqueue(mb.id, 0);
   }
   for (int i = 0; i < std::max(1, config_.workers); ++i) workers_.emplace_back([this] { worker_loop(); });
   return Status();
@@ -71,6 +72,10 @@ void Engine::stop() {
 }
 
 void Engine::enqueue(model::Id mailbox_id, std::int64_t delay_ms) {
+  if (!syncs_here(mailbox_id)) {
+    if (delay_ms == 0) deps_.placement->wake_holder(mailbox_id, 0);
+    return;
+  }
   {
     std::lock_guard lock(mu_);
     auto& slot = slots_[mailbox_id];
@@ -90,6 +95,10 @@ void Engine::enqueue(model::Id mailbox_id, std::int64_t delay_ms) {
 }
 
 void Engine::signal(model::Id mailbox_id) {
+  if (!syncs_here(mailbox_id)) {
+    deps_.placement->wake_holder(mailbox_id, store::kWakePush);
+    return;
+  }
   {
     std::lock_guard lock(mu_);
     slots_[mailbox_id].last_signal_ms = now_ms();
@@ -123,7 +132,7 @@ void Engine::worker_loop() {
     slot.running = true;
     lock.unlock();
     const std::int64_t started = now_ms();
-    const bool completed = run_mailbox(*store, next.mailbox_id);
+    const bool completed = run_fenced(*store, next.mailbox_id);
     lock.lock();
     auto& after = slots_[next.mailbox_id];
     after.running = false;
@@ -211,6 +220,19 @@ void Engine::invalidate_index(model::Id contract_id) {
 
 bool Engine::run_mailbox(store::Store& store, model::Id mailbox_id) {
   auto mb = store.get_mailbox(mailbox_id);
+  if (!mb && mb.error().code != ErrorCode::kNotFound) {
+    // The store itself failed (PostgreSQL restarting, a lost connection): nothing is known about
+    // the mailbox, so it is tried again with backoff rather than dropped from the schedule.
+    std::int64_t delay = 0;
+    {
+      std::lock_guard lock(mu_);
+      delay =
+          backoff_ms(++slots_[mailbox_id].failures, config_.backoff_base_ms, config_.backoff_cap_ms, rng_);
+    }
+    deps_.log("warn", "mailbox " + std::to_string(mailbox_id) + " not read: " + mb.error().detail);
+    enqueue(mailbox_id, delay);
+    return false;
+  }
   if (!mb || !is_syncing_state(mb->state)) return false;
   auto contract = store.get_contract(mb->contract_id);
   if (!contract) {
@@ -269,6 +291,10 @@ bool Engine::run_mailbox(store::Store& store, model::Id mailbox_id) {
                             config_.watch_retry_cap_s,
                             deps_.log});
   const Status outcome = run.execute();
+  if (!outcome && store::is_lease_lost(outcome.error())) {  // another node has it now: its run saves
+    deps_.log("info", "mailbox " + std::to_string(mb->id) + ": lease lost, run stopped");
+    return false;
+  }
   (void)store.save_quota_window(mb->id, budget->save());  // best effort: a lost save only forgets spends
   if (!outcome && (force_watch || drop_watch_state)) {    // not done yet: the next run must still do it
     std::lock_guard lock(mu_);

@@ -36,6 +36,7 @@
 #include "providers/provider.hpp"
 #include "store/store.hpp"
 #include "sync/budget.hpp"
+#include "sync/placement.hpp"
 #include "sync/service.hpp"
 #include "sync/tokens.hpp"
 
@@ -93,6 +94,12 @@ struct EngineDeps {
   // Structured log sink (level, message); may be empty. Messages name mailboxes by id and carry
   // error details, never tokens, addresses of candidates or message content.
   std::function<void(const char* level, const std::string& message)> log;
+  // The cluster when serve runs on PostgreSQL (borrowed; must outlive the engine); null: this node
+  // syncs every mailbox. Runs are then fenced by the node's lease (store/cluster_store.hpp).
+  Placement* placement = nullptr;
+  // How GET /api/ops/cluster names this node when there is no cluster.
+  std::string node_id;
+  std::string node_address;
 };
 
 class Engine final : public SyncService {
@@ -127,12 +134,22 @@ class Engine final : public SyncService {
   void contract_settings_changed(model::Id contract_id) override;
   void candidate_added(model::Id contract_id, model::Id member_id) override;
   void candidates_changed(model::Id contract_id) override { invalidate_index(contract_id); }
+  model::Result<std::vector<ClusterNodeStatus>> cluster() override;
 
   // Makes the mailbox due at now + delay_ms (or marks a running one for a rerun). An earlier due
-  // time already queued wins.
+  // time already queued wins. In a cluster, a mailbox another node holds is that node's: a wakeup
+  // now (delay 0) goes to it (Placement::wake_holder), a later one is dropped.
   void enqueue(model::Id mailbox_id, std::int64_t delay_ms = 0);
   // A change signal (push): due now, then hot (short polls) for push_hot_window_ms.
   void signal(model::Id mailbox_id);
+  // A wakeup with store::kWake* flags (push, renew or recreate the watch): applied here when this
+  // node syncs the mailbox, handed to its holder otherwise.
+  void wake(model::Id mailbox_id, std::int64_t flags);
+  // Forgets the mailbox's queued job: the cluster moved it to another node (a run in flight stops
+  // at its next write, fenced).
+  void drop(model::Id mailbox_id);
+  // Jobs due now and waiting for a worker (GET /api/ops/cluster's backlog).
+  std::int64_t queue_depth();
   // The candidate index of a contract, loaded once and shared until something changes it.
   model::Result<std::shared_ptr<const match::CandidateIndex>> index_for(store::Store& store,
                                                                         model::Id contract_id);
@@ -171,6 +188,10 @@ class Engine final : public SyncService {
   void worker_loop();
   // Runs one mailbox; true when the run completed (the mailbox is live).
   bool run_mailbox(store::Store& store, model::Id mailbox_id);
+  // The run itself, under the lease's fence when in a cluster.
+  bool run_fenced(store::Store& store, model::Id mailbox_id);
+  // True when this node syncs the mailbox: always without a cluster, else while it holds the lease.
+  bool syncs_here(model::Id mailbox_id) const;
   // After a run: the next due time from the outcome; records the state.
   void finish_run(store::Store& store, const store::Mailbox& mailbox, const model::Status& outcome);
   const ProviderClients* clients(const std::string& provider) const;

@@ -35,14 +35,12 @@ model::Status Engine::microsoft_notifications(std::string_view body) {
     deps_.metrics->increment(
         "hiresync_webhooks_total",
         {{"provider", "microsoft"}, {"kind", n.lifecycle_event.empty() ? "change" : n.lifecycle_event}});
-    if (n.lifecycle_event == "reauthorizationRequired" || n.lifecycle_event == "subscriptionRemoved") {
-      std::lock_guard lock(mu_);
-      auto& slot = slots_[mailbox_id];
-      slot.renew_watch = true;
-      // A removed subscription cannot be renewed: forget it so the next run creates new ones.
-      if (n.lifecycle_event == "subscriptionRemoved") slot.drop_watch_state = true;
-    }
-    enqueue(mailbox_id, 0);  // "missed" and plain changes alike: the delta feed catches up
+    std::int64_t flags = 0;  // "missed" and plain changes alike: one run, the delta feed catches up
+    if (n.lifecycle_event == "reauthorizationRequired") flags = store::kWakeRenewWatch;
+    // A removed subscription cannot be renewed: forget it so the next run creates new ones.
+    if (n.lifecycle_event == "subscriptionRemoved")
+      flags = store::kWakeRenewWatch | store::kWakeDropWatchState;
+    wake(mailbox_id, flags);
   }
   return {};
 }

@@ -94,6 +94,15 @@ struct OpsProblem {
   std::string detail;         // log-only text of the last failure (no tokens, no addresses)
 };
 
+// One node of the deployment as GET /api/ops/cluster lists it.
+struct ClusterNodeStatus {
+  std::string id;
+  std::string address;
+  std::int64_t last_heartbeat_at = 0;  // unix seconds
+  std::int64_t mailboxes = 0;          // mailboxes it syncs (leases held and not expired)
+  std::int64_t queue_depth = 0;        // sync jobs due on it, waiting for a worker
+};
+
 class SyncService {
  public:
   virtual ~SyncService() = default;
@@ -174,6 +183,9 @@ class SyncService {
   // A member became a candidate of the contract (saved to a project, or an address added): queues
   // a targeted backfill for that member in every active mailbox of the contract.
   virtual void candidate_added(model::Id contract_id, model::Id member_id) = 0;
+
+  // The nodes syncing mailboxes (GET /api/ops/cluster): one without a cluster.
+  virtual model::Result<std::vector<ClusterNodeStatus>> cluster() { return std::vector<ClusterNodeStatus>{}; }
 };
 
 }  // namespace hiresync::sync

@@ -1,5 +1,7 @@
 #include "store/postgres/pg_connection.hpp"
 
+#include <poll.h>
+
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
@@ -186,6 +188,33 @@ model::Result<Rows> Connection::exec_prepared(const std::string& name, const std
   return checked(PQexecPrepared(conn_, name.c_str(), static_cast<int>(n), values.data(), lengths.data(),
                                 formats.data(), 0),
                  what);
+}
+
+model::Status Connection::listen(std::string_view channel) {
+  return exec_script("LISTEN " + std::string(channel), "LISTEN");
+}
+
+model::Result<std::vector<Notification>> Connection::wait_notifications(int timeout_ms) {
+  auto drain = [this] {
+    std::vector<Notification> out;
+    while (PGnotify* n = PQnotifies(conn_)) {
+      out.push_back(Notification{n->relname, n->extra != nullptr ? n->extra : ""});
+      PQfreemem(n);
+    }
+    return out;
+  };
+  if (auto ready = drain(); !ready.empty()) return ready;
+  const int sock = PQsocket(conn_);
+  if (sock < 0 || lost()) return make_error(ErrorCode::kTransient, "PostgreSQL connection lost");
+  pollfd pfd{sock, POLLIN, 0};
+  const int polled = ::poll(&pfd, 1, timeout_ms);
+  if (polled < 0) return std::vector<Notification>{};  // interrupted: the caller waits again
+  if (polled > 0 && PQconsumeInput(conn_) == 0) {
+    std::string detail = scrub(scrub(PQerrorMessage(conn_), written_password_), password_);
+    trim_newlines(detail);
+    return make_error(ErrorCode::kTransient, "PostgreSQL connection lost: " + detail);
+  }
+  return drain();
 }
 
 model::Status Connection::exec_script(const std::string& sql, std::string_view what) {

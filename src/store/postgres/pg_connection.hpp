@@ -60,6 +60,12 @@ class Rows {
   std::unique_ptr<PGresult, decltype(&PQclear)> result_;
 };
 
+// A NOTIFY this connection received (LISTEN): its channel and payload.
+struct Notification {
+  std::string channel;
+  std::string payload;
+};
+
 // A bound parameter: its text form, or NULL.
 using Param = std::optional<std::string>;
 
@@ -98,6 +104,13 @@ class Connection {
   // Connects again with the same parameters: a new session, so its prepared statements and any
   // open transaction are gone. kTransient when the server cannot be reached yet.
   model::Status reconnect();
+
+  // Subscribes this session to NOTIFY on `channel` (a constant identifier, never user data). A
+  // reconnect() ends the session: LISTEN again after it.
+  model::Status listen(std::string_view channel);
+  // Waits up to timeout_ms for notifications and returns those received (none on timeout). Uses
+  // no statement, so it never blocks a transaction. kTransient when the connection is lost.
+  model::Result<std::vector<Notification>> wait_notifications(int timeout_ms);
 
   // The server process serving this connection (pg_backend_pid()), 0 when disconnected.
   int backend_pid() const { return PQbackendPID(conn_); }

@@ -528,17 +528,19 @@ Result<Mailbox> SqlStore::ensure_mailbox(Id user_id, const std::string& provider
 }
 
 Status SqlStore::add_mailbox_counts(Id mailbox_id, const MailboxCounts& counts) {
-  return in_tx("add_mailbox_counts", [&]() -> Status {
-    auto q = db_->prepare(kAddMailboxCounts);
-    if (!q) return q.error();
-    const auto now = unix_now();
-    if (auto st = q->bind_all(counts.seen, counts.synced, now, now, mailbox_id).run(); !st) return st;
-    for (const auto& [reason, n] : counts.skipped) {
-      auto s = db_->prepare(kAddMailboxSkip);
-      if (!s) return s.error();
-      if (auto st = s->bind_all(mailbox_id, reason, n).run(); !st) return st;
-    }
-    return {};
+  return mailbox_write("add_mailbox_counts", [&]() -> Status {
+    return in_tx("add_mailbox_counts", [&]() -> Status {
+      auto q = db_->prepare(kAddMailboxCounts);
+      if (!q) return q.error();
+      const auto now = unix_now();
+      if (auto st = q->bind_all(counts.seen, counts.synced, now, now, mailbox_id).run(); !st) return st;
+      for (const auto& [reason, n] : counts.skipped) {
+        auto s = db_->prepare(kAddMailboxSkip);
+        if (!s) return s.error();
+        if (auto st = s->bind_all(mailbox_id, reason, n).run(); !st) return st;
+      }
+      return {};
+    });
   });
 }
 

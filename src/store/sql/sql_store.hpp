@@ -9,12 +9,17 @@
 #include <string>
 #include <vector>
 
+#include "store/cluster_store.hpp"
 #include "store/sql/sql_db.hpp"
 #include "store/store.hpp"
 
+// The condition on `mailboxes m` of a mailbox the engine syncs (Store::syncable_mailboxes), shared
+// by the cluster's leases so both count the same mailboxes.
+#define HIRESYNC_SYNCABLE "m.provider NOT IN ('import', 'inmail') AND m.state != 'disconnected'"
+
 namespace hiresync::store {
 
-class SqlStore final : public Store {
+class SqlStore final : public Store, public ClusterStore {
  public:
   // Opens `db` — a PostgreSQL URI (postgresql://...) or else a SQLite path, created when missing —
   // and applies every pending migration up to `max_version` (tests use a lower one to build an
@@ -31,6 +36,8 @@ class SqlStore final : public Store {
 
   // The highest applied migration version (0 for an empty database).
   Result<int> schema_version();
+  // Which database is behind this store (serve runs the cluster only on PostgreSQL).
+  sql::Dialect dialect() const { return db_->dialect(); }
   // The migrations this store applied when it was opened, in order (what `hiresync migrate` reports).
   const std::vector<std::string>& applied_migrations() const { return applied_; }
 
@@ -148,7 +155,31 @@ class SqlStore final : public Store {
   Status audit(const std::string& actor, const std::string& action, const std::string& subject,
                const std::string& detail) override;
 
+  // ClusterStore: sql_store_cluster.cpp.
+  Status heartbeat(const std::string& node, const std::string& address, std::int64_t now_ms,
+                   std::int64_t queue_depth) override;
+  Result<std::vector<ClusterNode>> cluster_nodes(std::int64_t now_ms) override;
+  Status remove_node(const std::string& node, std::int64_t now_ms) override;
+  Result<std::int64_t> syncable_count() override;
+  Result<std::vector<Lease>> claim(const std::string& node, std::int64_t now_ms, std::int64_t lease_ms,
+                                   std::int64_t max) override;
+  Result<std::vector<Lease>> renew(const std::string& node, std::int64_t now_ms,
+                                   std::int64_t lease_ms) override;
+  Status release(const std::string& node, const std::vector<Id>& mailbox_ids) override;
+  Result<bool> request_wakeup(Id mailbox_id, std::int64_t now_ms, std::int64_t flags) override;
+  Result<std::vector<Wakeup>> take_wakeups(const std::string& node) override;
+  void set_fence(Id mailbox_id, const std::string& node, std::int64_t epoch) override {
+    fence_ = Fence{mailbox_id, node, epoch};
+  }
+  void clear_fence() override { fence_.reset(); }
+
  private:
+  struct Fence {
+    Id mailbox_id = 0;
+    std::string node;
+    std::int64_t epoch = 0;
+  };
+
   explicit SqlStore(std::unique_ptr<sql::Db> db) : db_(std::move(db)) {}
   Status migrate(int max_version);
   // One message in full by a detail query (kSelectMessageDetail*) already bound; kNotFound when no row.
@@ -165,9 +196,19 @@ class SqlStore final : public Store {
   // Runs `fn` atomically: in its own transaction, or as part of the caller's when one is open.
   template <typename Fn>
   auto in_tx(std::string_view name, Fn&& fn) -> decltype(fn());
+  // Runs `fn`, a write about a mailbox: as it is when no fence is set (no cost: one node, API
+  // threads); otherwise atomically (in_tx) after check_fence(), so the check and the write commit
+  // together or not at all. Every mailbox write of the store goes through here.
+  template <typename Fn>
+  auto mailbox_write(std::string_view name, Fn&& fn) -> decltype(fn());
+  // Success when the fence's node still holds the lease at the fence's epoch (on PostgreSQL the
+  // lease row stays share-locked until the transaction ends, so a takeover waits for the write);
+  // kConflict kLeaseLost otherwise.
+  Status check_fence();
 
   std::unique_ptr<sql::Db> db_;
   std::vector<std::string> applied_;
+  std::optional<Fence> fence_;
 };
 
 // Seconds since the Unix epoch (store timestamps are integers).
@@ -193,6 +234,15 @@ auto SqlStore::in_tx(std::string_view name, Fn&& fn) -> decltype(fn()) {
     return st.error();
   }
   return result;
+}
+
+template <typename Fn>
+auto SqlStore::mailbox_write(std::string_view name, Fn&& fn) -> decltype(fn()) {
+  if (!fence_) return fn();
+  return in_tx(name, [&]() -> decltype(fn()) {
+    if (auto st = check_fence(); !st) return st.error();
+    return fn();
+  });
 }
 
 }  // namespace hiresync::store

@@ -109,64 +109,68 @@ Result<std::optional<StoredMessageRef>> SqlStore::find_message(Id mailbox_id,
 }
 
 Result<Id> SqlStore::insert_message(const NewMessage& m) {
-  return in_tx("insert_message", [&]() -> Result<Id> {
-    const auto& h = m.content.headers;
-    auto q = db_->prepare(kInsertMessage);
-    if (!q) return q.error();
-    q->bind_all(m.mailbox_id, m.owner_user_id, m.contract_id, m.provider_message_id);
-    if (m.provider_thread_id.empty()) {
-      q->bind(5, nullptr);
-    } else {
-      q->bind(5, m.provider_thread_id);
-    }
-    q->bind(6, h.message_id).bind(7, h.in_reply_to).bind(8, model::json_string_array(h.references));
-    q->bind(9, m.kind).bind(10, model::to_string(m.direction)).bind(11, model::to_string(m.visibility));
-    q->bind(12, h.subject).bind(13, h.date).bind(14, m.snippet).bind(15, unix_now());
-    auto inserted = q->single_int();
-    if (!inserted) return inserted.error();
-    const Id id = *inserted;
-    {
-      auto body = db_->prepare(kInsertMessageBody);
-      if (!body) return body.error();
-      if (auto st = body->bind_all(id, m.content.text, m.content.html).run(); !st) return st.error();
-    }
-
-    if (!h.participants.empty()) {
-      std::string rows = "[";
-      for (std::size_t i = 0; i < h.participants.size(); ++i) {
-        const auto& p = h.participants[i];
-        rows += i > 0 ? ",[" : "[";
-        model::append_json_string(rows, model::to_string(p.role));
-        rows.push_back(',');
-        model::append_json_string(rows, p.address.name);
-        rows.push_back(',');
-        model::append_json_string(rows, p.address.email);
-        rows.push_back(',');
-        model::append_json_string(rows,
-                                  i < m.participant_canonicals.size() ? m.participant_canonicals[i] : "");
-        rows.push_back(']');
+  return mailbox_write("insert_message", [&]() -> Result<Id> {
+    return in_tx("insert_message", [&]() -> Result<Id> {
+      const auto& h = m.content.headers;
+      auto q = db_->prepare(kInsertMessage);
+      if (!q) return q.error();
+      q->bind_all(m.mailbox_id, m.owner_user_id, m.contract_id, m.provider_message_id);
+      if (m.provider_thread_id.empty()) {
+        q->bind(5, nullptr);
+      } else {
+        q->bind(5, m.provider_thread_id);
       }
-      rows.push_back(']');
-      auto ins = db_->prepare(kInsertParticipants);
-      if (!ins) return ins.error();
-      if (auto st = ins->bind_all(id, rows).run(); !st) return st.error();
-    }
-    for (std::size_t i = 0; i < m.content.attachments.size(); ++i) {
-      const auto& a = m.content.attachments[i];
-      auto ins = db_->prepare(kInsertAttachment);
-      if (!ins) return ins.error();
-      ins->bind_all(id, static_cast<std::int64_t>(i), a.filename, a.content_type,
-                    static_cast<std::int64_t>(a.size));
-      if (auto st = ins->run(); !st) return st.error();
-    }
-    return id;
+      q->bind(6, h.message_id).bind(7, h.in_reply_to).bind(8, model::json_string_array(h.references));
+      q->bind(9, m.kind).bind(10, model::to_string(m.direction)).bind(11, model::to_string(m.visibility));
+      q->bind(12, h.subject).bind(13, h.date).bind(14, m.snippet).bind(15, unix_now());
+      auto inserted = q->single_int();
+      if (!inserted) return inserted.error();
+      const Id id = *inserted;
+      {
+        auto body = db_->prepare(kInsertMessageBody);
+        if (!body) return body.error();
+        if (auto st = body->bind_all(id, m.content.text, m.content.html).run(); !st) return st.error();
+      }
+
+      if (!h.participants.empty()) {
+        std::string rows = "[";
+        for (std::size_t i = 0; i < h.participants.size(); ++i) {
+          const auto& p = h.participants[i];
+          rows += i > 0 ? ",[" : "[";
+          model::append_json_string(rows, model::to_string(p.role));
+          rows.push_back(',');
+          model::append_json_string(rows, p.address.name);
+          rows.push_back(',');
+          model::append_json_string(rows, p.address.email);
+          rows.push_back(',');
+          model::append_json_string(rows,
+                                    i < m.participant_canonicals.size() ? m.participant_canonicals[i] : "");
+          rows.push_back(']');
+        }
+        rows.push_back(']');
+        auto ins = db_->prepare(kInsertParticipants);
+        if (!ins) return ins.error();
+        if (auto st = ins->bind_all(id, rows).run(); !st) return st.error();
+      }
+      for (std::size_t i = 0; i < m.content.attachments.size(); ++i) {
+        const auto& a = m.content.attachments[i];
+        auto ins = db_->prepare(kInsertAttachment);
+        if (!ins) return ins.error();
+        ins->bind_all(id, static_cast<std::int64_t>(i), a.filename, a.content_type,
+                      static_cast<std::int64_t>(a.size));
+        if (auto st = ins->run(); !st) return st.error();
+      }
+      return id;
+    });
   });
 }
 
 Status SqlStore::link_candidate(Id message_id, Id member_id, Id thread_id) {
-  auto link = db_->prepare(kInsertLink);
-  if (!link) return link.error();
-  return link->bind_all(message_id, member_id, thread_id).run();
+  return mailbox_write("link_candidate", [&]() -> Status {
+    auto link = db_->prepare(kInsertLink);
+    if (!link) return link.error();
+    return link->bind_all(message_id, member_id, thread_id).run();
+  });
 }
 
 Result<std::vector<Id>> SqlStore::threads_with_keys(Id owner_user_id, Id member_id,
@@ -178,37 +182,45 @@ Result<std::vector<Id>> SqlStore::threads_with_keys(Id owner_user_id, Id member_
 
 Result<Id> SqlStore::create_thread(Id owner_user_id, Id member_id, Id contract_id, const std::string& subject,
                                    std::int64_t last_message_at) {
-  auto q = db_->prepare(kInsertThread);
-  if (!q) return q.error();
-  return q->bind_all(owner_user_id, member_id, contract_id, subject, last_message_at, unix_now())
-      .single_int();
+  return mailbox_write("create_thread", [&]() -> Result<Id> {
+    auto q = db_->prepare(kInsertThread);
+    if (!q) return q.error();
+    return q->bind_all(owner_user_id, member_id, contract_id, subject, last_message_at, unix_now())
+        .single_int();
+  });
 }
 
 Status SqlStore::merge_thread(Id into, Id from) {
-  if (into == from) return {};
-  return in_tx("merge_thread", [&]() -> Status {
-    for (const char* sql : {kMoveLinks, kMoveKeys, db_->pick(kMergeThreadTime)}) {
-      auto q = db_->prepare(sql);
-      if (!q) return q.error();
-      if (auto st = q->bind_all(into, from).run(); !st) return st;
-    }
-    auto del = db_->prepare(kDeleteThread);
-    if (!del) return del.error();
-    return del->bind_all(from).run();
+  return mailbox_write("merge_thread", [&]() -> Status {
+    if (into == from) return {};
+    return in_tx("merge_thread", [&]() -> Status {
+      for (const char* sql : {kMoveLinks, kMoveKeys, db_->pick(kMergeThreadTime)}) {
+        auto q = db_->prepare(sql);
+        if (!q) return q.error();
+        if (auto st = q->bind_all(into, from).run(); !st) return st;
+      }
+      auto del = db_->prepare(kDeleteThread);
+      if (!del) return del.error();
+      return del->bind_all(from).run();
+    });
   });
 }
 
 Status SqlStore::add_thread_keys(Id thread_id, Id owner_user_id, Id member_id,
                                  const std::vector<std::string>& keys) {
-  auto q = db_->prepare(kInsertThreadKeys);
-  if (!q) return q.error();
-  return q->bind_all(owner_user_id, member_id, model::json_string_array(keys), thread_id).run();
+  return mailbox_write("add_thread_keys", [&]() -> Status {
+    auto q = db_->prepare(kInsertThreadKeys);
+    if (!q) return q.error();
+    return q->bind_all(owner_user_id, member_id, model::json_string_array(keys), thread_id).run();
+  });
 }
 
 Status SqlStore::touch_thread(Id thread_id, std::int64_t message_time) {
-  auto q = db_->prepare(kTouchThread);
-  if (!q) return q.error();
-  return q->bind_all(message_time, thread_id).run();
+  return mailbox_write("touch_thread", [&]() -> Status {
+    auto q = db_->prepare(kTouchThread);
+    if (!q) return q.error();
+    return q->bind_all(message_time, thread_id).run();
+  });
 }
 
 Result<std::vector<ThreadSummary>> SqlStore::threads_of(Id owner_user_id, Id member_id) {

@@ -71,15 +71,19 @@ Result<std::optional<PendingAuthorization>> SqlStore::pending_authorization(Id u
 
 Status SqlStore::record_push_problem(Id mailbox_id, const std::string& cause, const std::string& detail,
                                      std::int64_t now, std::int64_t retry_at) {
-  auto q = db_->prepare(kUpsertPushProblem);
-  if (!q) return q.error();
-  return q->bind_all(mailbox_id, cause, detail, now, retry_at).run();
+  return mailbox_write("record_push_problem", [&]() -> Status {
+    auto q = db_->prepare(kUpsertPushProblem);
+    if (!q) return q.error();
+    return q->bind_all(mailbox_id, cause, detail, now, retry_at).run();
+  });
 }
 
 Status SqlStore::clear_push_problem(Id mailbox_id) {
-  auto q = db_->prepare(kDeletePushProblem);
-  if (!q) return q.error();
-  return q->bind_all(mailbox_id).run();
+  return mailbox_write("clear_push_problem", [&]() -> Status {
+    auto q = db_->prepare(kDeletePushProblem);
+    if (!q) return q.error();
+    return q->bind_all(mailbox_id).run();
+  });
 }
 
 Result<std::optional<PushProblem>> SqlStore::push_problem(Id mailbox_id) {

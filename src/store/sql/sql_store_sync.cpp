@@ -24,9 +24,8 @@ constexpr const char* kSelectMailboxOfUserAny =
     " AND m.provider NOT IN ('import', 'inmail')"
     " ORDER BY (m.provider = c.email_provider) DESC, m.updated_at DESC, m.id DESC LIMIT 1";
 constexpr const char* kSelectSyncable =
-    "SELECT " HIRESYNC_MAILBOX_COLUMNS
-    " FROM mailboxes m WHERE m.provider NOT IN ('import', 'inmail') AND m.state != "
-    "'disconnected' AND (?1 = 0 OR m.contract_id = ?1)"
+    "SELECT " HIRESYNC_MAILBOX_COLUMNS " FROM mailboxes m WHERE " HIRESYNC_SYNCABLE
+    " AND (?1 = 0 OR m.contract_id = ?1)"
     " ORDER BY m.id";
 constexpr const char* kSelectByAddress =
     "SELECT " HIRESYNC_MAILBOX_COLUMNS
@@ -201,41 +200,49 @@ Result<Mailbox> SqlStore::connect_mailbox(Id user_id, const std::string& provide
 
 Status SqlStore::set_mailbox_state(Id mailbox_id, const std::string& state, const std::string& cause,
                                    const std::string& detail, std::int64_t retry_at) {
-  return in_tx("set_mailbox_state", [&]() -> Status {
-    const auto now = unix_now();
-    auto up = db_->prepare(kSetState);
-    if (!up) return up.error();
-    if (auto st = up->bind_all(mailbox_id, state, cause, detail, retry_at, now).run(); !st) return st;
-    // The history keeps changes, not repetitions: a mailbox polled every minute while live would
-    // otherwise write an event per run.
-    auto last = db_->prepare(kSelectLastEvent);
-    if (!last) return last.error();
-    last->bind_all(mailbox_id);
-    auto row = last->step();
-    if (!row) return row.error();
-    if (*row && last->text_at(0) == state && last->text_at(1) == cause) return Status();
-    auto ev = db_->prepare(kInsertEvent);
-    if (!ev) return ev.error();
-    return ev->bind_all(mailbox_id, now, state, cause, detail).run();
+  return mailbox_write("set_mailbox_state", [&]() -> Status {
+    return in_tx("set_mailbox_state", [&]() -> Status {
+      const auto now = unix_now();
+      auto up = db_->prepare(kSetState);
+      if (!up) return up.error();
+      if (auto st = up->bind_all(mailbox_id, state, cause, detail, retry_at, now).run(); !st) return st;
+      // The history keeps changes, not repetitions: a mailbox polled every minute while live would
+      // otherwise write an event per run.
+      auto last = db_->prepare(kSelectLastEvent);
+      if (!last) return last.error();
+      last->bind_all(mailbox_id);
+      auto row = last->step();
+      if (!row) return row.error();
+      if (*row && last->text_at(0) == state && last->text_at(1) == cause) return Status();
+      auto ev = db_->prepare(kInsertEvent);
+      if (!ev) return ev.error();
+      return ev->bind_all(mailbox_id, now, state, cause, detail).run();
+    });
   });
 }
 
 Status SqlStore::save_tokens(Id mailbox_id, const std::string& token_ciphertext) {
-  auto q = db_->prepare(kSaveTokens);
-  if (!q) return q.error();
-  return q->bind_all(mailbox_id, sql::Blob{token_ciphertext}, unix_now()).run();
+  return mailbox_write("save_tokens", [&]() -> Status {
+    auto q = db_->prepare(kSaveTokens);
+    if (!q) return q.error();
+    return q->bind_all(mailbox_id, sql::Blob{token_ciphertext}, unix_now()).run();
+  });
 }
 
 Status SqlStore::save_cursor(Id mailbox_id, const std::string& cursor) {
-  auto q = db_->prepare(kSaveCursor);
-  if (!q) return q.error();
-  return q->bind_all(mailbox_id, cursor).run();
+  return mailbox_write("save_cursor", [&]() -> Status {
+    auto q = db_->prepare(kSaveCursor);
+    if (!q) return q.error();
+    return q->bind_all(mailbox_id, cursor).run();
+  });
 }
 
 Status SqlStore::save_quota_window(Id mailbox_id, const std::string& window) {
-  auto q = db_->prepare(kSaveQuotaWindow);
-  if (!q) return q.error();
-  return q->bind_all(mailbox_id, window, unix_now()).run();
+  return mailbox_write("save_quota_window", [&]() -> Status {
+    auto q = db_->prepare(kSaveQuotaWindow);
+    if (!q) return q.error();
+    return q->bind_all(mailbox_id, window, unix_now()).run();
+  });
 }
 
 Result<std::string> SqlStore::quota_window(Id mailbox_id) {
@@ -247,15 +254,19 @@ Result<std::string> SqlStore::quota_window(Id mailbox_id) {
 }
 
 Status SqlStore::set_backfill_progress(Id mailbox_id, std::int64_t done, std::int64_t total) {
-  auto q = db_->prepare(kSetBackfill);
-  if (!q) return q.error();
-  return q->bind_all(mailbox_id, done, total).run();
+  return mailbox_write("set_backfill_progress", [&]() -> Status {
+    auto q = db_->prepare(kSetBackfill);
+    if (!q) return q.error();
+    return q->bind_all(mailbox_id, done, total).run();
+  });
 }
 
 Status SqlStore::mark_synced(Id mailbox_id, std::int64_t now, bool complete) {
-  auto q = db_->prepare(kMarkSynced);
-  if (!q) return q.error();
-  return q->bind_all(mailbox_id, now, complete ? 1 : 0).run();
+  return mailbox_write("mark_synced", [&]() -> Status {
+    auto q = db_->prepare(kMarkSynced);
+    if (!q) return q.error();
+    return q->bind_all(mailbox_id, now, complete ? 1 : 0).run();
+  });
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> SqlStore::mailbox_events(Id mailbox_id) {
@@ -279,22 +290,28 @@ Result<bool> SqlStore::was_seen(Id mailbox_id, std::string_view provider_message
 }
 
 Status SqlStore::mark_seen(Id mailbox_id, std::string_view provider_message_id) {
-  auto q = db_->prepare(kInsertSeen);
-  if (!q) return q.error();
-  return q->bind_all(mailbox_id, provider_message_id).run();
+  return mailbox_write("mark_seen", [&]() -> Status {
+    auto q = db_->prepare(kInsertSeen);
+    if (!q) return q.error();
+    return q->bind_all(mailbox_id, provider_message_id).run();
+  });
 }
 
 Status SqlStore::record_fetch_failure(Id mailbox_id, std::string_view provider_message_id,
                                       const std::string& error) {
-  auto q = db_->prepare(kRecordFailure);
-  if (!q) return q.error();
-  return q->bind_all(mailbox_id, provider_message_id, error, unix_now()).run();
+  return mailbox_write("record_fetch_failure", [&]() -> Status {
+    auto q = db_->prepare(kRecordFailure);
+    if (!q) return q.error();
+    return q->bind_all(mailbox_id, provider_message_id, error, unix_now()).run();
+  });
 }
 
 Status SqlStore::clear_fetch_failure(Id mailbox_id, std::string_view provider_message_id) {
-  auto q = db_->prepare(kClearFailure);
-  if (!q) return q.error();
-  return q->bind_all(mailbox_id, provider_message_id).run();
+  return mailbox_write("clear_fetch_failure", [&]() -> Status {
+    auto q = db_->prepare(kClearFailure);
+    if (!q) return q.error();
+    return q->bind_all(mailbox_id, provider_message_id).run();
+  });
 }
 
 Status SqlStore::create_oauth_state(const std::string& state_digest, const OAuthState& state) {
@@ -327,9 +344,11 @@ Result<OAuthState> SqlStore::take_oauth_state(const std::string& state_digest, s
 }
 
 Status SqlStore::add_targeted_backfill(Id mailbox_id, Id member_id) {
-  auto q = db_->prepare(kInsertTargeted);
-  if (!q) return q.error();
-  return q->bind_all(mailbox_id, member_id, unix_now()).run();
+  return mailbox_write("add_targeted_backfill", [&]() -> Status {
+    auto q = db_->prepare(kInsertTargeted);
+    if (!q) return q.error();
+    return q->bind_all(mailbox_id, member_id, unix_now()).run();
+  });
 }
 
 Result<std::vector<Id>> SqlStore::targeted_backfills(Id mailbox_id) {
@@ -340,9 +359,11 @@ Result<std::vector<Id>> SqlStore::targeted_backfills(Id mailbox_id) {
 }
 
 Status SqlStore::remove_targeted_backfill(Id mailbox_id, Id member_id) {
-  auto q = db_->prepare(kDeleteTargeted);
-  if (!q) return q.error();
-  return q->bind_all(mailbox_id, member_id).run();
+  return mailbox_write("remove_targeted_backfill", [&]() -> Status {
+    auto q = db_->prepare(kDeleteTargeted);
+    if (!q) return q.error();
+    return q->bind_all(mailbox_id, member_id).run();
+  });
 }
 
 }  // namespace hiresync::store
