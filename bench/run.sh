@@ -12,7 +12,9 @@
 #   CONTENDERS    comma list to run a subset: floor,import,python-compat32,python-default,
 #                 mailparser,postal-mime, sync (the sync bench), bursts (push-to-visible under
 #                 bursty deliveries), threads (the candidate threads endpoint under load, with
-#                 wrk)  (default: all)
+#                 wrk, on SQLite and PostgreSQL), idle (10,000 idle push-driven mailboxes on one
+#                 serve: RSS per mailbox, push-to-visible)  (default: all)
+#   THREADS_DB    backends of the threads bench: sqlite,postgres  (default: both)
 #   PYTHON_BIN, NODE_BIN                                (default: python3, node from PATH)
 #
 # Nothing is built here except, when a binary is missing and $BUILD_DIR is configured, its CMake
@@ -86,7 +88,7 @@ fi
 
 # "sync" and "threads" name the benches below; compare.py runs the import contenders (grep finding
 # none is not an error: CONTENDERS=sync runs the sync bench alone).
-import_contenders="$(printf '%s' "${CONTENDERS:-all}" | tr ',' '\n' | { grep -v -e '^sync$' -e '^bursts$' -e '^threads$' || true; } |
+import_contenders="$(printf '%s' "${CONTENDERS:-all}" | tr ',' '\n' | { grep -v -e '^sync$' -e '^bursts$' -e '^threads$' -e '^idle$' || true; } |
   paste -sd, -)"
 if [[ -n "$import_contenders" ]]; then
 "$python_bin" bench/compare.py \
@@ -119,8 +121,20 @@ if [[ -z "${CONTENDERS:-}" || ",${CONTENDERS}," == *",bursts,"* ]]; then
     "$python_bin" bench/burst_bench.py --results bench/RESULTS.md
 fi
 
-# The threads bench (issue 5): GET /api/candidates/{id}/threads with 100,000 messages in the store,
-# 64 clients (wrk), side by side with /healthz. Rewrites only its own section of bench/RESULTS.md.
+# The threads bench (issues 5, 12 (c)): GET /api/candidates/{id}/threads with 100,000 messages in
+# the store, 64 clients (wrk), side by side with /healthz, on SQLite and on a private PostgreSQL 15
+# (tests/integration/pg.py). Rewrites only its own section of bench/RESULTS.md.
 if [[ -z "${CONTENDERS:-}" || ",${CONTENDERS}," == *",threads,"* ]]; then
-  HIRESYNC_BIN="$(realpath "$hiresync_bin")" "$python_bin" bench/threads_bench.py --results bench/RESULTS.md
+  HIRESYNC_BIN="$(realpath "$hiresync_bin")" "$python_bin" bench/threads_bench.py \
+    --db "${THREADS_DB:-sqlite,postgres}" --results bench/RESULTS.md
+fi
+
+# The idle bench (issue 12 (a)): 10,000 connected, push-driven Google mailboxes on one serve (SQLite)
+# with the sandbox: serve's RSS per mailbox, then push-to-visible with 20 deliveries/s spread over
+# them. Takes several minutes. Rewrites only its own section of bench/RESULTS.md.
+if [[ -z "${CONTENDERS:-}" || ",${CONTENDERS}," == *",idle,"* ]]; then
+  sandbox_bin="${HIRESYNC_SANDBOX_BIN:-$build_dir/sandbox/hiresync-sandbox}"
+  if [[ -z "${HIRESYNC_SANDBOX_BIN:-}" ]]; then build_if_missing "$sandbox_bin" hiresync-sandbox; fi
+  HIRESYNC_BIN="$(realpath "$hiresync_bin")" HIRESYNC_SANDBOX_BIN="$(realpath "$sandbox_bin")" \
+    "$python_bin" bench/idle_bench.py --sqlite-heap --json "$out_dir/idle-latest.json" --results bench/RESULTS.md
 fi
